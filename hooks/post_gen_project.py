@@ -1,0 +1,79 @@
+"""Finish the generated project: drop the files of options not chosen, `git init`, next steps.
+
+OWNED_PATHS is the single table from an option's value to the paths it owns. A path is kept
+when a chosen value owns it and removed otherwise; the template tests read the same table to
+know which files a bake must contain. Runs inside the new project folder (stdlib only).
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+OWNED_PATHS: dict[str, dict[str, list[str]]] = {
+    "license": {
+        "MIT": ["LICENSE"],
+        "BSD-3-Clause": ["LICENSE"],
+        "Apache-2.0": ["LICENSE"],
+        "GPL-3.0-only": ["LICENSE"],
+        "none": [],
+    },
+}
+
+
+def unwanted_paths(answers: dict) -> set[str]:
+    """Paths owned by some value of an option but by none of the chosen values."""
+    owned, kept = set(), set()
+    for option, by_value in OWNED_PATHS.items():
+        for value, paths in by_value.items():
+            owned.update(paths)
+            if str(answers[option]) == value:
+                kept.update(paths)
+    return owned - kept
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def init_git(answers: dict) -> str:
+    """`git init` and a first commit; a one-line reason instead when git is not there."""
+    if shutil.which("git") is None:
+        return "git not found: skipped `git init`."
+    author = ["-c", f"user.name={answers['author_name']}", "-c", f"user.email={answers['author_email']}"]
+    steps = {
+        "init": ["git", "init", "--quiet", "--initial-branch=main"],
+        "add": ["git", "add", "--all"],
+        "commit": ["git", *author, "commit", "--quiet", "--no-verify", "-m", "Initial commit from cookiecutter-hydra-ml"],
+    }
+    for name, command in steps.items():
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            first_line = (done.stderr.strip().splitlines() or ["no message"])[0]
+            return f"git {name} failed ({first_line}); commit the files yourself."
+    return "Created a git repository with a first commit."
+
+
+def main() -> int:
+    answers = json.loads(r'''{{ cookiecutter | tojson }}''')
+    for path in sorted(unwanted_paths(answers)):
+        remove(Path(path))
+    git_note = init_git(answers) if answers["init_git"] in (True, "True", "true", "yes", "y", "1") else ""
+    slug = answers["project_slug"]
+    print(f"\nCreated {slug}. {git_note}".rstrip())
+    print(
+        "Next steps:\n"
+        f"  cd {slug}\n"
+        "  make install     # .venv with torch and the project (editable, with dev tools)\n"
+        "  make train       # train on the digits data set; prints the run folder and test accuracy\n"
+        "  make test        # the project's own tests"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

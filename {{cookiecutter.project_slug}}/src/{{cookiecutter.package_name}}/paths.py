@@ -1,0 +1,37 @@
+"""Where things are: the launch directory, user paths, the data folder, the run's output folder.
+
+Hydra either keeps the working directory (`hydra.job.chdir=false`, the default) or moves into
+the run folder (`hydra.job.chdir=true`); tests and notebooks have no Hydra run at all. These
+helpers give the same answers in all three cases, so inputs are read from where the user
+launched and outputs land in the run folder.
+"""
+
+import os
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import get_original_cwd, to_absolute_path
+
+
+def original_cwd() -> Path:
+    """The directory `train` was launched from (outside Hydra: the current directory)."""
+    if HydraConfig.initialized():
+        return Path(get_original_cwd())
+    return Path.cwd()
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    """A user-given path made absolute against the launch directory; `~` is expanded."""
+    return Path(to_absolute_path(os.path.expanduser(os.fspath(path))))
+
+
+def data_dir(configured: str | os.PathLike = "data") -> Path:
+    """The data folder (`paths.data_dir` in the config), resolved like any user path."""
+    return resolve(configured)
+
+
+def output_dir() -> Path:
+    """This run's output folder (outside Hydra: the current directory)."""
+    if HydraConfig.initialized():
+        return Path(HydraConfig.get().runtime.output_dir)
+    return Path.cwd()
