@@ -4,6 +4,7 @@ Each loader is the `_target_` of a file in configs/data/ and returns a `Splits`.
 scikit-learn are imported inside the functions, so the command line starts without them.
 """
 
+import csv
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,26 +35,41 @@ def load_digits(**split_options) -> Splits:
     return split(x, digits.target, **split_options)
 
 
-def load_csv(path: str, target_column: str, input_shape: list[int] | None = None, **split_options) -> Splits:
+def load_csv(
+    path: str, target_column: str, input_shape: list[int] | None = None, **split_options
+) -> Splits:
     """A CSV file with numeric features and an integer class column `target_column`."""
     import numpy as np
 
     file = resolve(path)
     if not file.is_file():
-        raise FileNotFoundError(f"data.path: no file at {file} (relative paths start where you launched)")
-    table = np.genfromtxt(file, delimiter=",", names=True, dtype=np.float64)
-    columns = list(table.dtype.names)
+        raise FileNotFoundError(
+            f"data.path: no file at {file} (relative paths start where you launched)"
+        )
+    with open(file, newline="") as lines:
+        columns = next(csv.reader(lines))
     if target_column not in columns:
-        raise ValueError(f"data.target_column: {target_column!r} is not a column of {file} ({columns})")
-    features = [name for name in columns if name != target_column]
-    x = np.stack([table[name] for name in features], axis=1)
+        raise ValueError(
+            f"data.target_column: {target_column!r} is not a column of {file} ({columns})"
+        )
+    table = np.loadtxt(file, delimiter=",", skiprows=1, ndmin=2)
+    target = columns.index(target_column)
+    x = np.delete(table, target, axis=1)
+    y = table[:, target].astype(np.int64)
     if input_shape is not None:
         x = x.reshape(-1, *input_shape)
-    return split(x, table[target_column].astype(np.int64), **split_options)
+    return split(x, y, **split_options)
 
 
-def split(x, y, val_fraction: float, test_fraction: float, split_seed: int, batch_size: int,
-          limit: int | None = None) -> Splits:
+def split(
+    x,
+    y,
+    val_fraction: float,
+    test_fraction: float,
+    split_seed: int,
+    batch_size: int,
+    limit: int | None = None,
+) -> Splits:
     """Stratified train / val / test split; `limit` keeps the first N training samples."""
     import numpy as np
     from sklearn.model_selection import train_test_split
@@ -61,12 +77,25 @@ def split(x, y, val_fraction: float, test_fraction: float, split_seed: int, batc
     x = np.asarray(x, dtype=np.float32)
     y = np.asarray(y, dtype=np.int64)
     x_rest, x_test, y_rest, y_test = train_test_split(
-        x, y, test_size=test_fraction, random_state=split_seed, stratify=y)
+        x, y, test_size=test_fraction, random_state=split_seed, stratify=y
+    )
     x_train, x_val, y_train, y_val = train_test_split(
-        x_rest, y_rest, test_size=val_fraction / (1 - test_fraction), random_state=split_seed,
-        stratify=y_rest)
+        x_rest,
+        y_rest,
+        test_size=val_fraction / (1 - test_fraction),
+        random_state=split_seed,
+        stratify=y_rest,
+    )
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
-    return Splits(x_train, y_train, x_val, y_val, x_test, y_test,
-                  input_shape=tuple(x.shape[1:]), num_classes=int(y.max()) + 1,
-                  batch_size=batch_size)
+    return Splits(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        x_test,
+        y_test,
+        input_shape=tuple(x.shape[1:]),
+        num_classes=int(y.max()) + 1,
+        batch_size=batch_size,
+    )

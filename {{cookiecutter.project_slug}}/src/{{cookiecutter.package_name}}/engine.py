@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -19,7 +20,8 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(deterministic)
+    if deterministic:  # the call alone imports torch._inductor (about 1 s), so only when asked
+        torch.use_deterministic_algorithms(True)
 
 
 def pick_device(name: str) -> torch.device:
@@ -29,20 +31,19 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def loader(x, y, batch_size: int, shuffle: bool = False, seed: int = 0) -> DataLoader:
-    dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
-
-
 def loaders(data, seed: int = 0) -> dict[str, DataLoader]:
     """DataLoaders for the three splits of a `data.Splits`; only training batches are shuffled."""
-    return {
-        "train": loader(data.x_train, data.y_train, data.batch_size, shuffle=True, seed=seed),
-        "val": loader(data.x_val, data.y_val, data.batch_size),
-        "test": loader(data.x_test, data.y_test, data.batch_size),
-    }
 
+    def loader(x, y, shuffle=False):
+        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+        order = torch.Generator().manual_seed(seed)
+        return DataLoader(dataset, batch_size=data.batch_size, shuffle=shuffle, generator=order)
+
+    return {
+        "train": loader(data.x_train, data.y_train, shuffle=True),
+        "val": loader(data.x_val, data.y_val),
+        "test": loader(data.x_test, data.y_test),
+    }
 
 
 def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) -> dict[str, float]:
@@ -58,11 +59,12 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
         total_loss += loss.item() * len(y)
         correct += (logits.argmax(dim=1) == y).sum().item()
         seen += len(y)
-    return {"loss": total_loss / seen, "acc": correct / seen}
+    return {"train_loss": total_loss / seen, "train_acc": correct / seen}
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: DataLoader, device) -> dict[str, float]:
+def evaluate(model: nn.Module, batches: DataLoader, device, prefix: str) -> dict[str, float]:
+    """Mean loss and accuracy over `batches`, as {prefix}loss and {prefix}acc."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     for x, y in batches:
@@ -71,39 +73,41 @@ def evaluate(model: nn.Module, batches: DataLoader, device) -> dict[str, float]:
         total_loss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
         correct += (logits.argmax(dim=1) == y).sum().item()
         seen += len(y)
-    return {"loss": total_loss / seen, "acc": correct / seen}
+    return {f"{prefix}loss": total_loss / seen, f"{prefix}acc": correct / seen}
 
 
-def fit(model, train_batches, val_batches, optimizer, scheduler, epochs: int, device,
-        metrics_file: Path) -> dict[str, float]:
-    """Train for `epochs`, append one row per epoch to `metrics_file`, return the last row."""
+def fit(model, batches, optimizer, scheduler, epochs: int, device, metrics_file: Path) -> dict:
+    """Train for `epochs`, write one row per epoch to `metrics_file`, return the last row."""
+    columns = ["epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"]
     with open(metrics_file, "w", newline="") as file:
-        writer = csv.DictWriter(file, ["epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"])
+        writer = csv.DictWriter(file, columns)
         writer.writeheader()
         for epoch in range(1, epochs + 1):
-            lr = optimizer.param_groups[0]["lr"]
-            train = train_one_epoch(model, train_batches, optimizer, device)
-            val = evaluate(model, val_batches, device)
+            row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
+            row |= train_one_epoch(model, batches["train"], optimizer, device)
+            row |= evaluate(model, batches["val"], device, prefix="val_")
             if scheduler is not None:
                 scheduler.step()
-            row = {"epoch": epoch, "lr": lr, "train_loss": train["loss"], "train_acc": train["acc"],
-                   "val_loss": val["loss"], "val_acc": val["acc"]}
             writer.writerow(row)
             file.flush()
-            log.info("epoch %d/%d  train_loss %.4f  val_loss %.4f  val_acc %.4f",
-                     epoch, epochs, train["loss"], val["loss"], val["acc"])
+            scores = "  ".join(f"{name} {row[name]:.4f}" for name in columns[2:])
+            log.info("epoch %d/%d  %s", epoch, epochs, scores)
     return row
 
 
-def save_checkpoint(path: Path, model: nn.Module, model_config: dict, input_shape, num_classes: int) -> None:
-    """Weights plus what rebuilds the model; plain types only, so `weights_only=True` loads it.
+def save_metrics(path: Path, metrics: dict[str, float]) -> None:
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
 
-    Written to a temporary file and renamed, so an interrupted save never leaves half a file.
+
+def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data) -> None:
+    """Weights plus what rebuilds the model, in plain types that `weights_only=True` loads.
+
+    Written to a temporary file, then renamed: an interrupted save never leaves half a file.
     """
     state = {
-        "model_config": model_config,
-        "input_shape": list(input_shape),
-        "num_classes": num_classes,
+        "model_config": OmegaConf.to_container(model_cfg, resolve=True),
+        "input_shape": list(data.input_shape),
+        "num_classes": data.num_classes,
         "state_dict": model.state_dict(),
     }
     partial = path.with_suffix(path.suffix + ".partial")
@@ -116,11 +120,7 @@ def load_checkpoint(path: Path, device) -> nn.Module:
     from hydra.utils import instantiate
 
     state = torch.load(path, map_location=device, weights_only=True)
-    model = instantiate(state["model_config"], input_shape=state["input_shape"],
-                        num_classes=state["num_classes"])
+    shape, classes = state["input_shape"], state["num_classes"]
+    model = instantiate(state["model_config"], input_shape=shape, num_classes=classes)
     model.load_state_dict(state["state_dict"])
     return model.to(device)
-
-
-def save_metrics(path: Path, metrics: dict[str, float]) -> None:
-    path.write_text(json.dumps(metrics, indent=2) + "\n")

@@ -27,9 +27,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     device = engine.pick_device(cfg.trainer.device)
     data = instantiate(cfg.data)
     model = engine.load_checkpoint(checkpoint, device)
-    test = engine.evaluate(model, engine.loaders(data)["test"], device)
-
-    metrics = {"test_acc": test["acc"], "test_loss": test["loss"]}
+    metrics = engine.evaluate(model, engine.loaders(data)["test"], device, prefix="test_")
     engine.save_metrics(paths.output_dir() / "metrics.json", metrics)
     log.info("Checkpoint: %s", checkpoint)
     log.info("Run folder: %s", paths.output_dir())

@@ -24,22 +24,33 @@ class MLP(nn.Module):
 
 
 class CNN(nn.Module):
-    """Blocks of 3x3 convolution, ReLU and 2x2 max-pooling, then a linear layer on the flat features."""
+    """Blocks of 3x3 convolution, ReLU and 2x2 max-pooling, then a linear layer."""
 
     def __init__(self, input_shape, num_classes: int, channels=(16, 32), dropout: float = 0.0):
         super().__init__()
         if len(input_shape) != 3:
-            raise ValueError(f"CNN needs inputs shaped [channels, height, width], got {list(input_shape)}; "
-                             "set data.input_shape or use model=mlp")
+            raise ValueError(
+                f"CNN needs inputs shaped [channels, height, width], got {list(input_shape)}; "
+                "set data.input_shape or use model=mlp"
+            )
         in_channels, height, width = input_shape
         layers: list[nn.Module] = []
         for out_channels in channels:
-            layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU(),
-                       nn.MaxPool2d(2)]
+            layers += [
+                nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
             in_channels, height, width = out_channels, height // 2, width // 2
         if height == 0 or width == 0:
-            raise ValueError(f"CNN: {len(channels)} pooling blocks are too many for {list(input_shape)} inputs")
-        layers += [nn.Flatten(), nn.Dropout(dropout), nn.Linear(in_channels * height * width, num_classes)]
+            raise ValueError(
+                f"CNN: {len(channels)} pooling blocks are too many for {list(input_shape)} inputs"
+            )
+        layers += [
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(in_channels * height * width, num_classes),
+        ]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -26,24 +26,21 @@ def train(cfg: DictConfig) -> dict[str, float]:
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
     engine.seed_everything(cfg.trainer.seed, cfg.trainer.deterministic)
     device = engine.pick_device(cfg.trainer.device)
+    epochs = cfg.trainer.epochs
 
     data = instantiate(cfg.data)
     batches = engine.loaders(data, seed=cfg.trainer.seed)
-    model = instantiate(cfg.model, input_shape=data.input_shape, num_classes=data.num_classes).to(device)
+    model = instantiate(cfg.model, input_shape=data.input_shape, num_classes=data.num_classes)
+    model = model.to(device)
     optimizer = instantiate(cfg.optimizer)(model.parameters())
     scheduler = instantiate(cfg.scheduler)(optimizer) if cfg.scheduler else None
-    log.info("Training %s on %s (%d samples) for %d epochs on %s",
-             type(model).__name__, cfg.data._target_.rsplit(".", 1)[-1], len(data.y_train),
-             cfg.trainer.epochs, device)
+    log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, device)
 
-    last = engine.fit(model, batches["train"], batches["val"], optimizer, scheduler,
-                      cfg.trainer.epochs, device, out / "metrics.csv")
-    engine.save_checkpoint(out / "checkpoint.pt", model, OmegaConf.to_container(cfg.model, resolve=True),
-                           data.input_shape, data.num_classes)
-    test = engine.evaluate(model, batches["test"], device)
+    last = engine.fit(model, batches, optimizer, scheduler, epochs, device, out / "metrics.csv")
+    engine.save_checkpoint(out / "checkpoint.pt", model, cfg.model, data)
+    test = engine.evaluate(model, batches["test"], device, prefix="test_")
 
-    metrics = {"val_acc": last["val_acc"], "val_loss": last["val_loss"],
-               "test_acc": test["acc"], "test_loss": test["loss"]}
+    metrics = {"val_loss": last["val_loss"], "val_acc": last["val_acc"], **test}
     engine.save_metrics(out / "metrics.json", metrics)
     log.info("Run folder: %s", out)
     log.info("test_acc: %.4f", metrics["test_acc"])

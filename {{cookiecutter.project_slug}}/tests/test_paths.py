@@ -1,0 +1,60 @@
+"""The path helpers give the same answers with and without chdir, and outside Hydra."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import PACKAGE
+
+APP = textwrap.dedent(f"""
+    import json, os
+    import hydra
+    from {PACKAGE} import paths
+
+    @hydra.main(version_base="1.3", config_path=None)
+    def main(cfg):
+        print(json.dumps(dict(
+            original_cwd=str(paths.original_cwd()),
+            resolved=str(paths.resolve("tables/my.csv")),
+            data_dir=str(paths.data_dir("data")),
+            output_dir=str(paths.output_dir()),
+            working_dir=os.getcwd(),
+        )))
+
+    main()
+""")
+
+
+@pytest.mark.parametrize("chdir", [False, True])
+def test_helpers_under_hydra(tmp_path, chdir):
+    (tmp_path / "app.py").write_text(APP)
+    run_dir = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "app.py", f"hydra.run.dir={run_dir}", f"hydra.job.chdir={chdir}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answers == {
+        "original_cwd": str(tmp_path),
+        "resolved": str(tmp_path / "tables" / "my.csv"),
+        "data_dir": str(tmp_path / "data"),
+        "output_dir": str(run_dir),
+        # the only difference: where Hydra left the process
+        "working_dir": str(run_dir if chdir else tmp_path),
+    }
+
+
+def test_helpers_outside_hydra(tmp_path, monkeypatch):
+    from {{ cookiecutter.package_name }} import paths
+
+    monkeypatch.chdir(tmp_path)
+    assert paths.original_cwd() == tmp_path
+    assert paths.resolve("tables/my.csv") == tmp_path / "tables" / "my.csv"
+    assert paths.resolve("/abs/file.csv").as_posix() == "/abs/file.csv"
+    assert paths.data_dir() == tmp_path / "data"
+    assert paths.output_dir() == tmp_path
