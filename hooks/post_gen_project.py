@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-hydra-ml"
+
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "license": {
         "MIT": ["LICENSE"],
@@ -44,11 +46,16 @@ def init_git(answers: dict) -> str:
     """`git init` and a first commit; a one-line reason instead when git is not there."""
     if shutil.which("git") is None:
         return "git not found: skipped `git init`."
-    author = ["-c", f"user.name={answers['author_name']}", "-c", f"user.email={answers['author_email']}"]
+    who = [
+        "-c",
+        f"user.name={answers['author_name']}",
+        "-c",
+        f"user.email={answers['author_email']}",
+    ]
     steps = {
         "init": ["git", "init", "--quiet", "--initial-branch=main"],
         "add": ["git", "add", "--all"],
-        "commit": ["git", *author, "commit", "--quiet", "--no-verify", "-m", "Initial commit from cookiecutter-hydra-ml"],
+        "commit": ["git", *who, "commit", "--quiet", "--no-verify", "-m", FIRST_COMMIT_MESSAGE],
     }
     for name, command in steps.items():
         done = subprocess.run(command, capture_output=True, text=True)
@@ -59,17 +66,18 @@ def init_git(answers: dict) -> str:
 
 
 def main() -> int:
-    answers = json.loads(r'''{{ cookiecutter | tojson }}''')
+    # ''' cannot occur inside: tojson writes every ' as \u0027
+    answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
     for path in sorted(unwanted_paths(answers)):
         remove(Path(path))
-    git_note = init_git(answers) if answers["init_git"] in (True, "True", "true", "yes", "y", "1") else ""
+    git_note = init_git(answers) if answers["init_git"] is True else ""
     slug = answers["project_slug"]
     print(f"\nCreated {slug}. {git_note}".rstrip())
     print(
         "Next steps:\n"
         f"  cd {slug}\n"
         "  make install     # .venv with torch and the project (editable, with dev tools)\n"
-        "  make train       # train on the digits data set; prints the run folder and test accuracy\n"
+        "  make train       # train on digits; prints the run folder and the test accuracy\n"
         "  make test        # the project's own tests"
     )
     return 0

@@ -30,17 +30,16 @@ PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 
 # Import names the generated project depends on or that tools treat specially: a package
 # with one of these names would shadow the real module.
-TAKEN = {
-    "hydra", "omegaconf", "torch", "lightning", "pytorch_lightning", "sklearn", "numpy",
-    "scipy", "pandas", "joblib", "yaml", "colorlog", "matplotlib", "rich", "optuna",
-    "mlflow", "wandb", "tensorboard", "submitit", "pytest", "setuptools", "pip", "src",
-    "test", "tests", "conftest", "configs",
-}
+TAKEN = set(
+    "hydra omegaconf torch lightning pytorch_lightning sklearn numpy scipy pandas joblib yaml"
+    " colorlog matplotlib rich optuna mlflow wandb tensorboard submitit pytest setuptools pip"
+    " src test tests conftest configs".split()
+)
 
 
 def package_name_problem(name: str) -> str | None:
     if not PACKAGE.fullmatch(name):
-        return "must be a lower-case Python identifier (letters, digits, '_'; not starting with a digit)"
+        return "must be a lower-case Python identifier (a-z, 0-9, '_'; no leading digit)"
     if keyword.iskeyword(name):
         return "is a Python keyword"
     if name in sys.stdlib_module_names:
@@ -66,7 +65,8 @@ def problems(answers: dict) -> list[str]:
 
 
 def main() -> int:
-    answers = json.loads(r'''{{ cookiecutter | tojson }}''')
+    # ''' cannot occur inside: tojson writes every ' as \u0027
+    answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
     found = problems(answers)
     if found:
         print(f"ERROR: {found[0]}", file=sys.stderr)
