@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(MAKE) -C $(DEMO_DIR)/my-project install train TORCH="$(TORCH)"
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hooks tests local_extensions.py

@@ -13,6 +13,18 @@ from pathlib import Path
 
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-hydra-ml"
 
+# The main template tree is the PyTorch project. Files that PyTorch shares with Lightning are
+# listed under both; a framework's own versions of the rest live in FRAMEWORK_OVERLAYS/<name>/.
+PKG = "src/{package}"
+TORCH_SHARED = [
+    f"{PKG}/models.py",
+    f"{PKG}/configs/model/mlp.yaml",
+    f"{PKG}/configs/model/cnn.yaml",
+    f"{PKG}/configs/optimizer",
+    f"{PKG}/configs/scheduler",
+    f"{PKG}/configs/data_model",
+    f"{PKG}/configs/experiment/cnn_cosine.yaml",
+]
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "license": {
         "MIT": ["LICENSE"],
@@ -21,7 +33,15 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
         "GPL-3.0-only": ["LICENSE"],
         "none": [],
     },
+    "framework": {
+        "pytorch": [*TORCH_SHARED, f"{PKG}/engine.py", f"{PKG}/configs/trainer"],
+        "lightning": TORCH_SHARED,
+        "sklearn": [],
+    },
 }
+# _frameworks/<framework>/ is copied over the project (replacing files of the same path), then
+# the whole folder is removed.
+FRAMEWORK_OVERLAYS = "_frameworks"
 
 
 def unwanted_paths(answers: dict) -> set[str]:
@@ -29,10 +49,18 @@ def unwanted_paths(answers: dict) -> set[str]:
     owned, kept = set(), set()
     for option, by_value in OWNED_PATHS.items():
         for value, paths in by_value.items():
+            paths = {path.format(package=answers["package_name"]) for path in paths}
             owned.update(paths)
             if str(answers[option]) == value:
                 kept.update(paths)
     return owned - kept
+
+
+def apply_framework_overlay(framework: str) -> None:
+    overlay = Path(FRAMEWORK_OVERLAYS, framework)
+    if overlay.is_dir():
+        shutil.copytree(overlay, ".", dirs_exist_ok=True)
+    shutil.rmtree(FRAMEWORK_OVERLAYS)
 
 
 def remove(path: Path) -> None:
@@ -70,6 +98,7 @@ def main() -> int:
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
     for path in sorted(unwanted_paths(answers)):
         remove(Path(path))
+    apply_framework_overlay(answers["framework"])
     git_note = init_git(answers) if answers["init_git"] is True else ""
     slug = answers["project_slug"]
     print(f"\nCreated {slug}. {git_note}".rstrip())

@@ -36,18 +36,13 @@ def default_project(cookies_session) -> Path:
     return Path(result.project_path)
 
 
-@pytest.fixture(scope="session")
-def project_venv(tmp_path_factory) -> Path:
+def make_venv(venv: Path) -> Path:
     """A fresh virtual environment that sees this environment's packages (torch, hydra, ...)
     through a .pth file, so installing a baked project into it installs just that project."""
-    venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     purelib = subprocess.run(
-        [venv / "bin" / "python", "-c", ask],
-        capture_output=True,
-        text=True,
-        check=True,
+        [venv / "bin" / "python", "-c", ask], capture_output=True, text=True, check=True
     ).stdout.strip()
     Path(purelib, "template-test-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv

@@ -1,14 +1,14 @@
 """Baking the template: the exact file set, rendered and parseable files, options, ruff."""
 
 import ast
-import json
+import re
 import subprocess
 import sys
 
 import pytest
 import tomllib
 import yaml
-from conftest import ROOT, load_hook, project_files
+from conftest import load_hook, project_files
 
 # Every file of the default project. A new template file must be added here on purpose.
 DEFAULT_FILES = {
@@ -49,20 +49,54 @@ DEFAULT_FILES = {
     "tests/test_paths.py",
     "tests/test_train.py",
 }
-CONTEXT = json.loads((ROOT / "cookiecutter.json").read_text())
-
-
-def expected_files(answers: dict) -> set[str]:
-    """The default file set, less what the post-generation hook removes for these answers."""
-    defaults = {
-        key: value[0] if isinstance(value, list) else value for key, value in CONTEXT.items()
-    }
-    return DEFAULT_FILES - load_hook("post_gen_project").unwanted_paths(defaults | answers)
+PKG = "src/my_project"
+LIGHTNING_FILES = (DEFAULT_FILES - {f"{PKG}/engine.py", f"{PKG}/configs/trainer/default.yaml"}) | {
+    f"{PKG}/lit_module.py",
+    f"{PKG}/datamodule.py",
+    f"{PKG}/callbacks.py",
+    f"{PKG}/configs/trainer/cpu.yaml",
+    f"{PKG}/configs/trainer/gpu.yaml",
+    f"{PKG}/configs/trainer/ddp.yaml",
+    f"{PKG}/configs/callbacks/default.yaml",
+    f"{PKG}/configs/callbacks/model_checkpoint.yaml",
+    f"{PKG}/configs/callbacks/early_stopping.yaml",
+    f"{PKG}/configs/callbacks/progress_bar.yaml",
+    f"{PKG}/configs/callbacks/none.yaml",
+}
+TORCH_ONLY_CONFIGS = [
+    "model/mlp",
+    "model/cnn",
+    "optimizer/adam",
+    "optimizer/sgd",
+    "scheduler/none",
+    "scheduler/cosine",
+    "data_model/digits_cnn",
+    "experiment/cnn_cosine",
+    "trainer/default",
+]
+SKLEARN_FILES = (DEFAULT_FILES - {f"{PKG}/configs/{name}.yaml" for name in TORCH_ONLY_CONFIGS}) | {
+    f"{PKG}/configs/model/logistic_regression.yaml",
+    f"{PKG}/configs/model/random_forest.yaml",
+    f"{PKG}/configs/experiment/big_forest.yaml",
+}
+FILES = {"pytorch": DEFAULT_FILES, "lightning": LIGHTNING_FILES, "sklearn": SKLEARN_FILES}
 
 
 def test_default_bake_has_exactly_the_expected_files(default_project):
     assert default_project.name == "my-project"
-    assert project_files(default_project) == expected_files({})
+    assert project_files(default_project) == DEFAULT_FILES
+
+
+@pytest.mark.parametrize("framework", ["lightning", "sklearn"])
+def test_framework_bake_has_exactly_its_files(cookies, framework):
+    result = cookies.bake(extra_context={"framework": framework})
+    assert result.exit_code == 0, result.exception
+    assert project_files(result.project_path) == FILES[framework]
+    pyproject = tomllib.loads((result.project_path / "pyproject.toml").read_text())
+    names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    assert ("torch" in names) == (framework != "sklearn")
+    assert ("lightning" in names) == (framework == "lightning")
+    assert ("skops" in names) == (framework == "sklearn")
 
 
 def test_no_template_syntax_left(default_project):
@@ -136,7 +170,9 @@ def test_license_choice(cookies, license, first_words):
     result = cookies.bake(extra_context={"license": license, "author_name": "Ada Lovelace"})
     assert result.exit_code == 0, result.exception
     project = result.project_path
-    assert project_files(project) == expected_files({"license": license})
+    answers = {"license": license, "framework": "pytorch", "package_name": "my_project"}
+    removed = load_hook("post_gen_project").unwanted_paths(answers)
+    assert project_files(project) == DEFAULT_FILES - removed
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     if first_words is None:
         assert not (project / "LICENSE").exists() and "license" not in metadata

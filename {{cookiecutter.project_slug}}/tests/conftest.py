@@ -8,14 +8,44 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 CONFIGS = resources.files(f"{PACKAGE}.configs")
+# what `train` saves in its run folder and `evaluate ckpt_path=...` reads
+{%- if cookiecutter.framework == "pytorch" %}
+CHECKPOINT = "checkpoint.pt"
+{%- elif cookiecutter.framework == "lightning" %}
+CHECKPOINT = "checkpoint.ckpt"
+{%- else %}
+CHECKPOINT = "model.skops"
+{%- endif %}
+
+
+@pytest.fixture(autouse=True)
+def no_hydra_run_left():
+    """Each test starts outside any Hydra run, whatever the previous test ran in-process."""
+    yield
+    HydraConfig.instance().cfg = None
+
+
+def compose_job(config_name: str, overrides=(), output_dir: Path | None = None) -> DictConfig:
+    """The config a `train`/`evaluate` job receives, composed without running the job. Hydra's
+    own settings are set up as in a run, so `${hydra:runtime.output_dir}` resolves."""
+    with initialize_config_module(f"{PACKAGE}.configs", version_base="1.3"):
+        cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
+    cfg.hydra.runtime.output_dir = str(output_dir or Path.cwd())
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
 
 
 def run_cli(entry_point: str, *args: str, cwd: Path) -> None:
     """Run `train` or `evaluate` as its console script does (argv, working directory, main()),
-    but inside this process: torch is imported once for the whole suite."""
+    but inside this process: the heavy libraries are imported once for the whole suite."""
     main = importlib.import_module(f"{PACKAGE}.{entry_point}").main
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)

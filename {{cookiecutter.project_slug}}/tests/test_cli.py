@@ -19,9 +19,16 @@ def test_help_lists_the_config_groups(entry_point, tmp_path):
 
 
 def test_cfg_job_prints_the_composed_config(tmp_path):
+{%- if cookiecutter.framework == "sklearn" %}
+    args = ["--cfg", "job", "--resolve", "model=random_forest", "seed=7"]
+    out = run_help("train", *args, cwd=tmp_path)
+    assert "_target_: sklearn.ensemble.RandomForestClassifier" in out
+    assert "random_state: 7" in out
+{%- else %}
     out = run_help("train", "--cfg", "job", "model=cnn", "optimizer.lr=0.01", cwd=tmp_path)
     assert "_target_: torch.optim.Adam" in out and "lr: 0.01" in out
     assert f"_target_: {PACKAGE}.models.CNN" in out
+{%- endif %}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--cfg", "job"], ["--cfg", "all"]])

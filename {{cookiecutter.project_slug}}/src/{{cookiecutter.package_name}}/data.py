@@ -23,7 +23,9 @@ class Splits:
     y_test: Any
     input_shape: tuple[int, ...]
     num_classes: int
-    batch_size: int
+{%- if cookiecutter.framework != "sklearn" %}
+    batch_size: int | None = None  # for the DataLoaders
+{%- endif %}
 
 
 def load_digits(**split_options) -> Splits:
@@ -67,7 +69,9 @@ def split(
     val_fraction: float,
     test_fraction: float,
     split_seed: int,
-    batch_size: int,
+{%- if cookiecutter.framework != "sklearn" %}
+    batch_size: int | None = None,
+{%- endif %}
     limit: int | None = None,
 ) -> Splits:
     """Stratified train / val / test split; `limit` keeps the first N training samples."""
@@ -97,5 +101,26 @@ def split(
         y_test,
         input_shape=tuple(x.shape[1:]),
         num_classes=int(y.max()) + 1,
+{%- if cookiecutter.framework != "sklearn" %}
         batch_size=batch_size,
+{%- endif %}
     )
+{%- if cookiecutter.framework != "sklearn" %}
+
+
+def loaders(data: Splits, seed: int = 0) -> dict:
+    """torch DataLoaders for the three splits; only the training batches are shuffled."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    def loader(x, y, shuffle=False):
+        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+        order = torch.Generator().manual_seed(seed)
+        return DataLoader(dataset, batch_size=data.batch_size, shuffle=shuffle, generator=order)
+
+    return {
+        "train": loader(data.x_train, data.y_train, shuffle=True),
+        "val": loader(data.x_val, data.y_val),
+        "test": loader(data.x_test, data.y_test),
+    }
+{%- endif %}

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +29,6 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
-
-
-def loaders(data, seed: int = 0) -> dict[str, DataLoader]:
-    """DataLoaders for the three splits of a `data.Splits`; only training batches are shuffled."""
-
-    def loader(x, y, shuffle=False):
-        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
-        order = torch.Generator().manual_seed(seed)
-        return DataLoader(dataset, batch_size=data.batch_size, shuffle=shuffle, generator=order)
-
-    return {
-        "train": loader(data.x_train, data.y_train, shuffle=True),
-        "val": loader(data.x_val, data.y_val),
-        "test": loader(data.x_test, data.y_test),
-    }
 
 
 def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) -> dict[str, float]:

@@ -20,6 +20,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from {{ cookiecutter.package_name }} import engine
+    from {{ cookiecutter.package_name }}.data import loaders
 
     checkpoint = paths.resolve(cfg.ckpt_path)
     if not checkpoint.is_file():
@@ -27,7 +28,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     device = engine.pick_device(cfg.trainer.device)
     data = instantiate(cfg.data)
     model = engine.load_checkpoint(checkpoint, device)
-    metrics = engine.evaluate(model, engine.loaders(data)["test"], device, prefix="test_")
+    metrics = engine.evaluate(model, loaders(data)["test"], device, prefix="test_")
     engine.save_metrics(paths.output_dir() / "metrics.json", metrics)
     log.info("Checkpoint: %s", checkpoint)
     log.info("Run folder: %s", paths.output_dir())

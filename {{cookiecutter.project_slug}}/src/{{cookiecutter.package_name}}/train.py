@@ -21,15 +21,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from {{ cookiecutter.package_name }} import engine
+    from {{ cookiecutter.package_name }}.data import loaders
 
     out = paths.output_dir()
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
-    engine.seed_everything(cfg.trainer.seed, cfg.trainer.deterministic)
+    engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
     device = engine.pick_device(cfg.trainer.device)
-    epochs = cfg.trainer.epochs
+    epochs = cfg.trainer.max_epochs
 
     data = instantiate(cfg.data)
-    batches = engine.loaders(data, seed=cfg.trainer.seed)
+    batches = loaders(data, seed=cfg.seed)
     model = instantiate(cfg.model, input_shape=data.input_shape, num_classes=data.num_classes)
     model = model.to(device)
     optimizer = instantiate(cfg.optimizer)(model.parameters())

@@ -1,0 +1,81 @@
+"""The LightningModule: a network from models.py, its loss, metrics and optimizer."""
+
+import logging
+import warnings
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from {{ cookiecutter.package_name }}.data import Splits
+
+# `import lightning` gives the "lightning" logger a console handler of its own, on top of the
+# root logger's handlers that Hydra set up (console and the run's log file): every Lightning
+# message would print twice. Its subpackages add their own handler when the root has none.
+logging.getLogger("lightning").handlers.clear()
+# Two warnings that say nothing to a user of this project: the run folder already holds the
+# Hydra files when the first checkpoint lands there, and Lightning 2.6 calls a torch API that
+# torch itself deprecated.
+warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+class Classifier(L.LightningModule):
+    """Cross-entropy classification with any network of models.py.
+
+    Takes plain dicts and lists (not OmegaConf objects) and saves them as hyperparameters, so a
+    checkpoint rebuilds the network by itself and loads with `torch.load(..., weights_only=True)`.
+    """
+
+    def __init__(
+        self,
+        model: dict,
+        input_shape: list[int],
+        num_classes: int,
+        optimizer: dict,
+        scheduler: dict | None = None,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = instantiate(model, input_shape=input_shape, num_classes=num_classes)
+
+    @classmethod
+    def from_config(cls, cfg: DictConfig, data: Splits) -> "Classifier":
+        """Build from a run's config and its data, passing the config nodes as plain dicts."""
+
+        def plain(node):
+            return None if node is None else OmegaConf.to_container(node, resolve=True)
+
+        shape, classes = list(data.input_shape), data.num_classes
+        return cls(plain(cfg.model), shape, classes, plain(cfg.optimizer), plain(cfg.scheduler))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def step(self, batch, split: str) -> torch.Tensor:
+        x, y = batch
+        logits = self(x)
+        loss = nn.functional.cross_entropy(logits, y)
+        acc = (logits.argmax(dim=1) == y).float().mean()
+        metrics = {f"{split}_loss": loss, f"{split}_acc": acc}
+        # sync_dist: with several processes (trainer=ddp) the epoch means cover every process
+        self.log_dict(metrics, on_step=False, on_epoch=True, sync_dist=True)
+        return loss
+
+    def training_step(self, batch, batch_idx):
+        return self.step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):
+        self.step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        self.step(batch, "test")
+
+    def configure_optimizers(self):
+        optimizer = instantiate(self.hparams.optimizer)(self.parameters())
+        if self.hparams.scheduler is None:
+            return optimizer
+        scheduler = instantiate(self.hparams.scheduler)(optimizer)
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
