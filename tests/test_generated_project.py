@@ -11,7 +11,7 @@ FRAMEWORKS = [
     pytest.param(name, marks=pytest.mark.xdist_group(name))
     for name in ("pytorch", "lightning", "sklearn")
 ]
-CHECKPOINT = {"pytorch": "checkpoint.pt", "lightning": "checkpoint.ckpt", "sklearn": "model.skops"}
+CHECKPOINT = {"pytorch": "checkpoint.pt", "lightning": "checkpoint.ckpt", "sklearn": "model.joblib"}
 
 
 @pytest.fixture(scope="session", params=FRAMEWORKS)

@@ -20,7 +20,7 @@ CHECKPOINT = "checkpoint.pt"
 {%- elif cookiecutter.framework == "lightning" %}
 CHECKPOINT = "checkpoint.ckpt"
 {%- else %}
-CHECKPOINT = "model.skops"
+CHECKPOINT = "model.joblib"
 {%- endif %}
 
 

@@ -76,7 +76,7 @@ def test_each_message_is_logged_once(tmp_path):
 {%- else %}
 
 
-def test_model_file_loads_without_pickle(trained_run):
+def test_model_file_loads(trained_run):
     from sklearn.datasets import load_digits
 
     from {{ cookiecutter.package_name }}.engine import load_model

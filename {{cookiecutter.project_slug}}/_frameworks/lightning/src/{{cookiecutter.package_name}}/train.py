@@ -36,7 +36,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     callbacks.append(MetricsCSV(out / "metrics.csv"))
     trainer = instantiate(cfg.trainer, default_root_dir=out, callbacks=callbacks)
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    resume = paths.resolve(cfg.ckpt_path) if cfg.ckpt_path else None
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
     val = {name: float(trainer.callback_metrics[name]) for name in ("val_loss", "val_acc")}
     best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
     test = trainer.test(model, datamodule=datamodule, ckpt_path=best, verbose=False)[0]

@@ -5,12 +5,9 @@ import json
 import os
 from pathlib import Path
 
+import joblib
 import numpy as np
-import skops.io
 from sklearn.metrics import accuracy_score, log_loss
-
-# Types of the estimators in configs/model/ that skops does not trust by default.
-TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
 
 def flat(x: np.ndarray) -> np.ndarray:
@@ -41,17 +38,14 @@ def save_metrics_csv(path: Path, row: dict) -> None:
 
 
 def save_model(model, path: Path) -> None:
-    """skops format: loading it never runs pickled code. Written to a temporary file, then
-    renamed, so an interrupted save never leaves half a file."""
+    """joblib, scikit-learn's own format. Written to a temporary file, then renamed, so an
+    interrupted save never leaves half a file."""
     partial = path.with_suffix(path.suffix + ".partial")
-    skops.io.dump(model, partial)
+    joblib.dump(model, partial)
     os.replace(partial, path)
 
 
 def load_model(path: Path):
-    """Load a model saved by `save_model`, refusing any type outside skops' defaults and
-    TRUSTED_TYPES: add to that list the types of an estimator you trust."""
-    unknown = [t for t in skops.io.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-    if unknown:
-        raise ValueError(f"{path} holds types that are not trusted: {unknown}")
-    return skops.io.load(path, trusted=TRUSTED_TYPES)
+    """Load a model saved by `save_model`. joblib files are pickles: load only files you trust,
+    such as your own runs (skops.io is the format for files from elsewhere)."""
+    return joblib.load(path)

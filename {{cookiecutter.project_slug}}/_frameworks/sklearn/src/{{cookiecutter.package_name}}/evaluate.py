@@ -1,4 +1,4 @@
-"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/model.skops`."""
+"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/model.joblib`."""
 
 import logging
 

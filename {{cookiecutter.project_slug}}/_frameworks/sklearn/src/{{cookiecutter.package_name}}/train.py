@@ -34,7 +34,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     val = engine.score(model, data.x_val, data.y_val, prefix="val_")
     test = engine.score(model, data.x_test, data.y_test, prefix="test_")
     engine.save_metrics_csv(out / "metrics.csv", {"epoch": 1, **train_scores, **val})
-    engine.save_model(model, out / "model.skops")
+    engine.save_model(model, out / "model.joblib")
 
     metrics = {**val, **test}
     engine.save_metrics(out / "metrics.json", metrics)
