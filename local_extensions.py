@@ -3,37 +3,28 @@
 - `tojson` keeps non-ASCII characters as they are, so a free-text answer written with
   `{{ value | tojson }}` is a valid string literal in Python, YAML and TOML alike (a JSON
   `\\ud83d` surrogate escape would not be valid TOML).
-- `folder_name` checks `project_slug` while the answers are rendered, before cookiecutter
-  creates the project folder: a slug such as `a/b` would otherwise leave `a/` behind even
-  though the pre-generation hook refuses it.
+- `check_answers` applies answer_rules.py once every answer is known, in cookiecutter's own
+  process and before it creates the project folder: a bad answer stops with one line, exit
+  status 1, and nothing on disk (a failing pre-generation hook would leave cookiecutter's
+  traceback, and `a/b` as project_slug would leave `a/` behind).
 """
 
 from cookiecutter.exceptions import FailedHookException
 from jinja2.ext import Extension
 
-_SEPARATORS = ("/", "\\")
+from answer_rules import problems
 
 
-def folder_name(slug: str) -> str:
-    """Return `slug` if it is a safe folder name; raise a one-line error otherwise."""
-    if not slug.strip():
-        problem = "must not be empty"
-    elif slug in (".", ".."):
-        problem = "must not be '.' or '..'"
-    elif any(sep in slug for sep in _SEPARATORS):
-        problem = "must be a folder name, without '/' or '\\'"
-    elif slug != slug.strip():
-        problem = "must not start or end with a space"
-    elif any(not ch.isprintable() for ch in slug):
-        problem = "must not contain control characters"
-    else:
-        return slug
-    # cookiecutter's command line prints this exception as one line and exits with status 1.
-    raise FailedHookException(f"Invalid project_slug {slug!r}: it {problem}.")
+def check_answers(answers) -> str:
+    found = problems(dict(answers))
+    if found:
+        # cookiecutter's command line prints this exception as one line and exits with status 1
+        raise FailedHookException(found[0])
+    return "yes"
 
 
 class TemplateExtension(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
-        environment.filters["folder_name"] = folder_name
+        environment.filters["check_answers"] = check_answers

@@ -1,13 +1,9 @@
-"""Validate the answers before any file is written (stdlib only).
-
-cookiecutter renders this file first: the answers arrive as one JSON document inside a raw
-string, so quotes, backslashes and newlines in them are data, never code. A bad answer stops
-generation with one line naming the field, the value and the rule; cookiecutter then removes
-the project folder it had created. `project_slug` is checked earlier, by the `folder_name`
-filter in local_extensions.py, because cookiecutter creates the folder before this hook runs.
+"""The rules for the answers (stdlib only): one message per invalid answer, naming the field,
+the value and the rule. local_extensions.py applies them while cookiecutter renders the answers,
+in its own process and before any folder exists, so a bad answer stops with one line and leaves
+nothing on disk. Answers are data here: nothing in them is evaluated.
 """
 
-import json
 import keyword
 import re
 import sys
@@ -49,9 +45,27 @@ def package_name_problem(name: str) -> str | None:
     return None
 
 
+def slug_problem(slug: str) -> str | None:
+    """project_slug becomes a folder name: cookiecutter creates it before any hook runs."""
+    if not slug.strip():
+        return "must not be empty"
+    if slug in (".", ".."):
+        return "must not be '.' or '..'"
+    if "/" in slug or "\\" in slug:
+        return "must be a folder name, without '/' or '\\'"
+    if slug != slug.strip():
+        return "must not start or end with a space"
+    if not slug.isprintable():
+        return "must not contain control characters"
+    return None
+
+
 def problems(answers: dict) -> list[str]:
     """One message per invalid answer, naming the field, the value and the rule."""
     found = []
+    slug = answers["project_slug"]
+    if (why := slug_problem(slug)) is not None:
+        found.append(f"Invalid project_slug {slug!r}: it {why}.")
     name = answers["package_name"]
     if (why := package_name_problem(name)) is not None:
         found.append(f"Invalid package_name {name!r}: it {why}.")
@@ -62,17 +76,3 @@ def problems(answers: dict) -> list[str]:
     if not PEP440.fullmatch(version.strip()) or version != version.strip():
         found.append(f"Invalid version {version!r}: it must be a PEP 440 version such as 0.1.0.")
     return found
-
-
-def main() -> int:
-    # ''' cannot occur inside: tojson writes every ' as \u0027
-    answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    found = problems(answers)
-    if found:
-        print(f"ERROR: {found[0]}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
