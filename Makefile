@@ -5,8 +5,10 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 DEMO_DIR ?= build/demo
 BIN := $(VENV)/bin
+# the template itself holds Jinja; tests/test_bake.py lints what it renders
+LINTED := answer_rules.py local_extensions.py hooks tests benchmarks devtools
 
-.PHONY: demo test lint clean
+.PHONY: demo test bench lint clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +24,20 @@ demo: $(VENV)/.installed
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(MAKE) -C $(DEMO_DIR)/my-project install train TORCH="$(TORCH)"
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
+$(VENV)/.bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --group bench
+	touch $@
+
+# Every figure of docs/benchmarks.md, side by side in one run (about 15 minutes on 2 cores).
+bench: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
-	$(BIN)/ruff check hooks tests local_extensions.py
-	$(BIN)/ruff format --check hooks tests local_extensions.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 clean:
 	rm -rf $(VENV) build

@@ -1,9 +1,6 @@
-"""Fixtures for the template tests: bakes (pytest-cookies), the hook table, a project venv."""
+"""Fixtures for the template tests: bakes (pytest-cookies) and the post-generation hook."""
 
 import importlib.util
-import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -34,34 +31,3 @@ def default_project(cookies_session) -> Path:
     result = cookies_session.bake()
     assert result.exit_code == 0, result.exception
     return Path(result.project_path)
-
-
-def make_venv(venv: Path) -> Path:
-    """A fresh virtual environment that sees this environment's packages (torch, hydra, ...)
-    through a .pth file, so installing a baked project into it installs just that project."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    purelib = subprocess.run(
-        [venv / "bin" / "python", "-c", ask], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    Path(purelib, "template-test-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return venv
-
-
-def pip_install(venv: Path, *requirements: str) -> None:
-    """`pip install` into `venv` with this environment's pip, as a user would into their own."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            venv / "bin" / "python",
-            "install",
-            "--quiet",
-            *requirements,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr

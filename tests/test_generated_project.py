@@ -4,7 +4,8 @@ import json
 import subprocess
 
 import pytest
-from conftest import make_venv, pip_install
+
+from devtools.venv import make_venv, pip_install
 
 # One xdist group per framework: its bake, venv and install happen once, in one worker.
 FRAMEWORKS = [

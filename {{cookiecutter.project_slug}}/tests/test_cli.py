@@ -1,6 +1,7 @@
 """The command line: --help and --cfg job answer without importing torch or scikit-learn."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -31,19 +32,40 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
 {%- endif %}
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--cfg", "job"], ["--cfg", "all"]])
-def test_cli_does_not_import_heavy_libraries(args, tmp_path):
+def test_cli_does_not_import_heavy_libraries(tmp_path):
+    """--help, --cfg and tab completion only compose configs: they must stay instant. One
+    fresh process runs them all and reports, after each, which heavy library got imported."""
+    commands = [["--help"], ["--cfg", "job"], ["--cfg", "all"], ["-sc", "query=bash"]]
     probe = (
-        "import json, sys\n"
-        f"sys.argv = ['train', *{args!r}]\n"
+        "import json, os, sys\n"
+        "os.environ['COMP_LINE'] = 'train model='  # what bash passes to a completion query\n"
         f"from {PACKAGE}.train import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+        "imported = {}\n"
+        f"for args in {commands!r}:\n"
+        "    sys.argv = ['train', *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"    imported[' '.join(args)] = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(json.dumps(imported))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert imported == {" ".join(args): [] for args in commands}
+
+
+def test_tab_completion_offers_config_options(tmp_path):
+    env = {**os.environ, "COMP_LINE": "train model="}
+    command = [sys.executable, "-m", f"{PACKAGE}.train", "-sc", "query=bash"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+{%- if cookiecutter.framework == "sklearn" %}
+    assert {"model=logistic_regression", "model=random_forest"} <= set(done.stdout.split())
+{%- else %}
+    assert {"model=cnn", "model=mlp"} <= set(done.stdout.split())
+{%- endif %}
 
 
 def test_console_scripts_are_installed():

@@ -1,0 +1,160 @@
+"""docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks.png from one `make bench` run."""
+
+import json
+from pathlib import Path
+
+GOALS = {"bake": 1.3, "cli": 1.5, "train": 1.2, "tests": 20.0, "template_tests": 15 * 60}
+
+
+def verdict(value: float, limit: float) -> str:
+    return "yes" if value <= limit else "**no**"
+
+
+def bake_section(bake: dict[str, float]) -> list[str]:
+    floor = bake["one-file template"]
+    ratio = bake["default (pytorch, MIT, git)"] / floor
+    lines = [
+        "## Bake",
+        "",
+        "`python -m cookiecutter --no-input` of this template against a one-file template",
+        "(`benchmarks/baselines/one_file_template`): cookiecutter's own start-up is the floor.",
+        "",
+        "| bake | median s | x one-file |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {seconds:.3f} | {seconds / floor:.2f} |" for name, seconds in bake.items()
+    ]
+    lines += [
+        "",
+        f"Goal: default <= {GOALS['bake']}x one-file. Measured {ratio:.2f}x: "
+        f"{verdict(ratio, GOALS['bake'])}.",
+        "",
+    ]
+    return lines
+
+
+def cli_section(cli: dict[str, dict[str, float]]) -> list[str]:
+    lines = [
+        "## Command line",
+        "",
+        "`train --help`, `train --cfg job` and a bash completion query (`COMP_LINE='train model='",
+        "train -sc query=bash`) against the same commands of a one-config Hydra app",
+        "(`benchmarks/baselines/minimal_app.py`). Each generated test suite also asserts that",
+        "these commands import neither torch, lightning nor scikit-learn.",
+        "",
+        f"| framework | command | train s | minimal app s | ratio | <= {GOALS['cli']}x |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for framework, times in cli.items():
+        for command in ("--help", "--cfg job", "completion"):
+            ours, floor = times[f"train {command}"], times[f"minimal {command}"]
+            lines.append(
+                f"| {framework} | {command} | {ours:.3f} | {floor:.3f} | "
+                f"{ours / floor:.2f} | {verdict(ours / floor, GOALS['cli'])} |"
+            )
+    return [*lines, ""]
+
+
+def train_section(train: dict[str, dict[str, float]]) -> list[str]:
+    lines = [
+        "## Training overhead",
+        "",
+        "The default `train` (whole process: start-up, Hydra, data, training, checkpoint, test,",
+        "metrics files) against a bare script of the same framework doing the same epochs on the",
+        "same split (`benchmarks/baselines/bare_*.py`).",
+        "",
+        f"| framework | train s | bare script s | ratio | <= {GOALS['train']}x |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for framework, times in train.items():
+        ratio = times["train"] / times["bare script"]
+        lines.append(
+            f"| {framework} | {times['train']:.2f} | {times['bare script']:.2f} | "
+            f"{ratio:.2f} | {verdict(ratio, GOALS['train'])} |"
+        )
+    return [*lines, ""]
+
+
+def tests_section(tests: dict[str, float], template_tests: float | None) -> list[str]:
+    lines = [
+        "## Test suites",
+        "",
+        "| suite | median s | goal |",
+        "| --- | ---: | --- |",
+    ]
+    for framework, seconds in tests.items():
+        goal = f"<= {GOALS['tests']:.0f} s: {verdict(seconds, GOALS['tests'])}"
+        lines.append(
+            f"| generated, {framework} | {seconds:.1f} | "
+            f"{goal if framework == 'pytorch' else '-'} |"
+        )
+    if template_tests is not None:
+        goal = f"<= 15 min: {verdict(template_tests, GOALS['template_tests'])}"
+        lines.append(f"| template (`make test`, one run) | {template_tests:.0f} | {goal} |")
+    return [*lines, ""]
+
+
+def multirun_section(multirun: dict[str, dict[int, float]]) -> list[str]:
+    sizes = sorted(next(iter(multirun.values())))
+    lines = [
+        "## Growth",
+        "",
+        "Multirun wall time of `train -m debug=fast seed=0,..,n-1` (pytorch) under Hydra's basic",
+        "launcher (jobs one after the other, in-process) and hydra-joblib-launcher (processes in",
+        "parallel, each importing torch):",
+        "",
+        "| jobs | " + " | ".join(f"{launcher} s" for launcher in multirun) + " |",
+        "| ---: |" + " ---: |" * len(multirun),
+    ]
+    for n in sizes:
+        lines.append(
+            f"| {n} | " + " | ".join(f"{multirun[name][n]:.2f}" for name in multirun) + " |"
+        )
+    lines += ["", "The bake table above shows the growth with the options enabled.", ""]
+    lines += ["![bake time by option and multirun wall time by jobs](benchmarks.png)", ""]
+    return lines
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (bake_ax, multirun_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
+    names, seconds = zip(*results["bake"].items(), strict=True)
+    bake_ax.barh(names, seconds, color="tab:blue")
+    bake_ax.invert_yaxis()
+    bake_ax.set_xlabel("median seconds")
+    bake_ax.set_title("Bake (python -m cookiecutter --no-input)")
+    for launcher, by_size in results["multirun"].items():
+        sizes = sorted(by_size)
+        multirun_ax.plot(sizes, [by_size[n] for n in sizes], marker="o", label=launcher)
+    multirun_ax.set_xscale("log", base=2)
+    multirun_ax.set_xticks(sizes, [str(n) for n in sizes])
+    multirun_ax.set_xlabel("jobs in the sweep")
+    multirun_ax.set_ylabel("median wall seconds")
+    multirun_ax.set_title("train -m debug=fast (pytorch)")
+    multirun_ax.legend(title="launcher")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def write_report(results: dict, docs: Path) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Medians of "
+        f"{results['repeats']} runs (multirun: {max(3, results['repeats'] // 2)}); compared",
+        "commands ran side by side, in turn, in the same run. Machine: " + results["machine"] + ".",
+        "",
+        *bake_section(results["bake"]),
+        *cli_section(results["cli"]),
+        *train_section(results["train"]),
+        *tests_section(results["tests"], results.get("template_tests")),
+        *multirun_section(results["multirun"]),
+    ]
+    (docs / "benchmarks.md").write_text("\n".join(lines))
+    (docs / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, docs / "benchmarks.png")

@@ -1,0 +1,192 @@
+"""`make bench`: every figure of docs/benchmarks.md, measured side by side in one run.
+
+Usage: python -m benchmarks.run [--repeats 5] [--skip-template-tests]
+Each figure is a median of `--repeats` runs; commands that are compared run in turn (a b a b
+...) so that the machine's noise hits both alike. Nothing here is a pass/fail test: the report
+states each goal next to its measurement.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+from benchmarks.harness import empty, fresh_dir, interleaved_medians, wall_time
+from devtools.venv import make_venv, pip_install
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINES = ROOT / "benchmarks" / "baselines"
+WORK = ROOT / "build" / "bench"
+FRAMEWORKS = ["pytorch", "lightning", "sklearn"]
+PYTHON = sys.executable
+
+
+def install_projects() -> dict[str, Path]:
+    """Bake each framework and install it (not editable) into its own venv: {framework: bin}."""
+    bins = {}
+    for framework in FRAMEWORKS:
+        where = WORK / framework
+        empty(where)()
+        project = cookiecutter(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(where),
+            extra_context={"framework": framework, "init_git": False},
+        )
+        venv = make_venv(where / "venv")
+        pip_install(venv, project)
+        bins[framework] = venv / "bin"
+    return bins
+
+
+def bench_bake(repeats: int) -> dict[str, float]:
+    """The bake from the command line: a one-file template, the defaults, one option at a time."""
+    variants = {
+        "one-file template": [str(BASELINES / "one_file_template")],
+        "default (pytorch, MIT, git)": [str(ROOT)],
+        "init_git=no": [str(ROOT), "init_git=no"],
+        "license=none": [str(ROOT), "license=none"],
+        "license=GPL-3.0-only": [str(ROOT), "license=GPL-3.0-only"],
+        "framework=lightning": [str(ROOT), "framework=lightning"],
+        "framework=sklearn": [str(ROOT), "framework=sklearn"],
+    }
+    commands = {}
+    for i, (name, args) in enumerate(variants.items()):
+        out = WORK / "bakes" / str(i)
+        command = [PYTHON, "-m", "cookiecutter", "--no-input", "-o", str(out), *args]
+        commands[name] = {"command": command, "setup": empty(out)}
+    return interleaved_medians(commands, repeats)
+
+
+def bench_cli(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """--help, --cfg job and a tab-completion query, against the minimal one-config app."""
+    minimal = [PYTHON, str(BASELINES / "minimal_app.py")]
+    results = {}
+    for framework, bin_dir in bins.items():
+        train = [str(bin_dir / "train")]
+        commands = {
+            "train --help": {"command": [*train, "--help"]},
+            "minimal --help": {"command": [*minimal, "--help"]},
+            "train --cfg job": {"command": [*train, "--cfg", "job"]},
+            "minimal --cfg job": {"command": [*minimal, "--cfg", "job"]},
+            "train completion": {
+                "command": [*train, "-sc", "query=bash"],
+                "env": {"COMP_LINE": "train model="},
+            },
+            "minimal completion": {
+                "command": [*minimal, "-sc", "query=bash"],
+                "env": {"COMP_LINE": "minimal_app.py lr="},
+            },
+        }
+        setup = fresh_dir(WORK / "cli")
+        for spec in commands.values():
+            spec["setup"] = setup
+        results[framework] = interleaved_medians(commands, repeats)
+    return results
+
+
+def bench_train(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """The default `train` against a bare script doing the same work in the same framework."""
+    results = {}
+    for framework, bin_dir in bins.items():
+        setup = fresh_dir(WORK / "train")
+        commands = {
+            "train": {"command": [str(bin_dir / "train")], "setup": setup},
+            "bare script": {
+                "command": [PYTHON, str(BASELINES / f"bare_{framework}.py")],
+                "setup": setup,
+            },
+        }
+        results[framework] = interleaved_medians(commands, repeats)
+    return results
+
+
+def bench_generated_tests(bins: dict[str, Path], repeats: int) -> dict[str, float]:
+    """Each generated project's own test suite, run as `pytest` in the project folder."""
+    results = {}
+    for framework, bin_dir in bins.items():
+        project = WORK / framework / "my-project"
+        command = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        results[framework] = interleaved_medians(
+            {"tests": {"command": command, "setup": lambda p=project: p}}, repeats
+        )["tests"]
+    return results
+
+
+def bench_multirun(bin_dir: Path, repeats: int, sizes=(1, 2, 4, 8)) -> dict[str, dict[int, float]]:
+    """`train -m debug=fast seed=0,..,n-1` under Hydra's basic launcher and the joblib one."""
+    results: dict[str, dict[int, float]] = {"basic": {}, "joblib": {}}
+    setup = fresh_dir(WORK / "multirun")
+    for n in sizes:
+        seeds = "seed=" + ",".join(str(seed) for seed in range(n))
+        commands = {
+            launcher: {
+                "command": [
+                    str(bin_dir / "train"),
+                    "-m",
+                    "debug=fast",
+                    seeds,
+                    f"hydra/launcher={launcher}",
+                ],
+                "setup": setup,
+            }
+            for launcher in results
+        }
+        for launcher, seconds in interleaved_medians(commands, repeats).items():
+            results[launcher][n] = seconds
+    return results
+
+
+def bench_template_tests() -> float:
+    """One `pytest -n auto` of this repository's own tests (what `make test` runs)."""
+    command = [
+        PYTHON,
+        "-m",
+        "pytest",
+        "-n",
+        "auto",
+        "--dist",
+        "loadgroup",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    return wall_time(command, cwd=ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-template-tests", action="store_true")
+    args = parser.parse_args()
+    from benchmarks.report import write_report
+
+    print("installing one project per framework ...", flush=True)
+    bins = install_projects()
+    results = {"repeats": args.repeats}
+    for name, run in [
+        ("bake", lambda: bench_bake(args.repeats)),
+        ("cli", lambda: bench_cli(bins, args.repeats)),
+        ("train", lambda: bench_train(bins, args.repeats)),
+        ("tests", lambda: bench_generated_tests(bins, args.repeats)),
+        ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
+    ]:
+        print(f"{name} ...", flush=True)
+        results[name] = run()
+    if not args.skip_template_tests:
+        print("template tests ...", flush=True)
+        results["template_tests"] = bench_template_tests()
+    results["machine"] = (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, {datetime.date.today().isoformat()}"
+    )
+    write_report(results, ROOT / "docs")
+    print("wrote docs/benchmarks.md and docs/benchmarks.png")
+
+
+if __name__ == "__main__":
+    main()
