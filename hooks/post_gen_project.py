@@ -105,7 +105,7 @@ def main() -> int:
     print(
         "Next steps:\n"
         f"  cd {slug}\n"
-        "  make install     # .venv with torch and the project (editable, with dev tools)\n"
+        "  make install     # a .venv with the project (editable) and its dev tools\n"
         "  make train       # train on digits; prints the run folder and the test accuracy\n"
         "  make test        # the project's own tests"
     )
