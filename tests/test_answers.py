@@ -2,9 +2,9 @@
 
 import subprocess
 import sys
+import tomllib
 
 import pytest
-import tomllib
 from conftest import ROOT
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter

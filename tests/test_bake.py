@@ -4,9 +4,10 @@ import ast
 import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 from conftest import load_hook, project_files
 
@@ -92,6 +93,7 @@ def test_framework_bake_has_exactly_its_files(cookies, framework):
     result = cookies.bake(extra_context={"framework": framework})
     assert result.exit_code == 0, result.exception
     assert project_files(result.project_path) == FILES[framework]
+    assert_ruff_passes(result.project_path)
     pyproject = tomllib.loads((result.project_path / "pyproject.toml").read_text())
     names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
     assert ("torch" in names) == (framework != "sklearn")
@@ -120,15 +122,20 @@ def test_every_python_yaml_and_toml_file_parses(default_project):
     assert {n.rsplit(".", 1)[-1] for n in files} >= {"py", "yaml", "toml"}
 
 
-def test_ruff_passes_on_the_generated_code(default_project):
+def assert_ruff_passes(project: Path) -> None:
+    """The generated project's own `make lint`: ruff check and ruff format --check."""
     for command in (["check"], ["format", "--check"]):
         done = subprocess.run(
             [sys.executable, "-m", "ruff", *command, "src", "tests"],
-            cwd=default_project,
+            cwd=project,
             capture_output=True,
             text=True,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_passes_on_the_generated_code(default_project):
+    assert_ruff_passes(default_project)
 
 
 def test_default_bake_is_a_git_repository_with_one_commit(default_project):
