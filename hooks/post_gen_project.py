@@ -1,8 +1,9 @@
 """Finish the generated project: drop the files of options not chosen, `git init`, next steps.
 
-OWNED_PATHS is the single table from an option's value to the paths it owns. A path is kept
-when a chosen value owns it and removed otherwise; the template tests read the same table to
-know which files a bake must contain. Runs inside the new project folder (stdlib only).
+OWNED_PATHS is the single table from an option's value to the paths it owns: a path is kept
+when a chosen value owns it and removed otherwise. Then the chosen framework's overlay is copied
+over the project. tests/test_bake.py checks the resulting file set of every framework. Runs
+inside the new project folder (stdlib only).
 """
 
 import json
