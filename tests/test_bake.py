@@ -25,6 +25,7 @@ DEFAULT_FILES = {
     "src/my_project/evaluate.py",
     "src/my_project/models.py",
     "src/my_project/paths.py",
+    "src/my_project/results.py",
     "src/my_project/train.py",
     "src/my_project/configs/__init__.py",
     "src/my_project/configs/train.yaml",

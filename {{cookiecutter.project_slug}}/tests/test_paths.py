@@ -58,3 +58,13 @@ def test_helpers_outside_hydra(tmp_path, monkeypatch):
     assert paths.resolve("/abs/file.csv").as_posix() == "/abs/file.csv"
     assert paths.data_dir() == tmp_path / "data"
     assert paths.output_dir() == tmp_path
+
+
+def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):
+    from {{ cookiecutter.package_name }} import paths
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.csv").write_text("x\n")
+    assert paths.existing_file("here.csv", "data.path") == tmp_path / "here.csv"
+    with pytest.raises(FileNotFoundError, match=r"^ckpt_path: no file at .*missing\.pt"):
+        paths.existing_file("missing.pt", "ckpt_path")

@@ -8,7 +8,7 @@ import csv
 from dataclasses import dataclass
 from typing import Any
 
-from {{ cookiecutter.package_name }}.paths import resolve
+from {{ cookiecutter.package_name }}.paths import existing_file
 
 
 @dataclass
@@ -43,11 +43,7 @@ def load_csv(
     """A CSV file with numeric features and an integer class column `target_column`."""
     import numpy as np
 
-    file = resolve(path)
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"data.path: no file at {file} (relative paths start where you launched)"
-        )
+    file = existing_file(path, "data.path")
     with open(file, newline="") as lines:
         columns = next(csv.reader(lines))
     if target_column not in columns:

@@ -1,7 +1,6 @@
 """The training loop, evaluation and checkpoints: plain PyTorch, one epoch at a time."""
 
 import csv
-import json
 import logging
 import os
 import random
@@ -78,10 +77,6 @@ def fit(model, batches, optimizer, scheduler, epochs: int, device, metrics_file:
             scores = "  ".join(f"{name} {row[name]:.4f}" for name in columns[2:])
             log.info("epoch %d/%d  %s", epoch, epochs, scores)
     return row
-
-
-def save_metrics(path: Path, metrics: dict[str, float]) -> None:
-    path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data) -> None:

@@ -5,7 +5,7 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +22,13 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from {{ cookiecutter.package_name }} import engine
     from {{ cookiecutter.package_name }}.data import loaders
 
-    checkpoint = paths.resolve(cfg.ckpt_path)
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"ckpt_path: no checkpoint at {checkpoint}")
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     device = engine.pick_device(cfg.trainer.device)
     data = instantiate(cfg.data)
     model = engine.load_checkpoint(checkpoint, device)
     metrics = engine.evaluate(model, loaders(data)["test"], device, prefix="test_")
-    engine.save_metrics(paths.output_dir() / "metrics.json", metrics)
     log.info("Checkpoint: %s", checkpoint)
-    log.info("Run folder: %s", paths.output_dir())
-    log.info("test_acc: %.4f", metrics["test_acc"])
+    results.save(metrics)
     return metrics
 
 

@@ -25,6 +25,14 @@ def resolve(path: str | os.PathLike) -> Path:
     return Path(to_absolute_path(os.path.expanduser(os.fspath(path))))
 
 
+def existing_file(path: str | os.PathLike, key: str) -> Path:
+    """`resolve(path)`, failing with a message that names the config key when no file is there."""
+    file = resolve(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"{key}: no file at {file} (relative to where you launched)")
+    return file
+
+
 def data_dir(configured: str | os.PathLike = "data") -> Path:
     """The data folder (`paths.data_dir` in the config), resolved like any user path."""
     return resolve(configured)

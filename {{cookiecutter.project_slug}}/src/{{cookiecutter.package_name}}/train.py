@@ -5,7 +5,7 @@ import logging
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     test = engine.evaluate(model, batches["test"], device, prefix="test_")
 
     metrics = {"val_loss": last["val_loss"], "val_acc": last["val_acc"], **test}
-    engine.save_metrics(out / "metrics.json", metrics)
-    log.info("Run folder: %s", out)
-    log.info("test_acc: %.4f", metrics["test_acc"])
+    results.save(metrics)
     return metrics
 
 

@@ -1,12 +1,11 @@
 """Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/checkpoint.ckpt`."""
 
-import json
 import logging
 
 import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +22,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from {{ cookiecutter.package_name }}.datamodule import SplitsDataModule
     from {{ cookiecutter.package_name }}.lit_module import Classifier
 
-    checkpoint = paths.resolve(cfg.ckpt_path)
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"ckpt_path: no checkpoint at {checkpoint}")
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     datamodule = SplitsDataModule(instantiate(cfg.data))
     model = Classifier.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
     trainer = instantiate(cfg.trainer, default_root_dir=paths.output_dir())
     metrics = trainer.test(model, datamodule=datamodule, verbose=False)[0]
 
-    (paths.output_dir() / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     log.info("Checkpoint: %s", checkpoint)
-    log.info("Run folder: %s", paths.output_dir())
-    log.info("test_acc: %.4f", metrics["test_acc"])
+    results.save(metrics)
     return metrics
 
 

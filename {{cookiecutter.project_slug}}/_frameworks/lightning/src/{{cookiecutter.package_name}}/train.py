@@ -1,12 +1,11 @@
 """Train a model: `train`, `train model=cnn optimizer.lr=3e-3`, `train -m optimizer=adam,sgd`."""
 
-import json
 import logging
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +43,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     metrics = {**val, **test}
     if trainer.is_global_zero:  # with trainer=ddp, one process writes and reports
-        (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        log.info("Run folder: %s", out)
-        log.info("test_acc: %.4f", metrics["test_acc"])
+        results.save(metrics)
     return metrics
 
 

@@ -1,7 +1,6 @@
 """Scoring and saving fitted estimators."""
 
 import csv
-import json
 import os
 from pathlib import Path
 
@@ -23,10 +22,6 @@ def score(model, x, y, prefix: str) -> dict[str, float]:
         f"{prefix}loss": float(log_loss(y, proba, labels=model.classes_)),
         f"{prefix}acc": float(accuracy_score(y, predicted)),
     }
-
-
-def save_metrics(path: Path, metrics: dict[str, float]) -> None:
-    path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 def save_metrics_csv(path: Path, row: dict) -> None:

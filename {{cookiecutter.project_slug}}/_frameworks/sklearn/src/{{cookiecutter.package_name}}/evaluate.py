@@ -5,7 +5,7 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +21,13 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     from {{ cookiecutter.package_name }} import engine
 
-    checkpoint = paths.resolve(cfg.ckpt_path)
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"ckpt_path: no model file at {checkpoint}")
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     data = instantiate(cfg.data)
     model = engine.load_model(checkpoint)
     metrics = engine.score(model, data.x_test, data.y_test, prefix="test_")
 
-    engine.save_metrics(paths.output_dir() / "metrics.json", metrics)
     log.info("Checkpoint: %s", checkpoint)
-    log.info("Run folder: %s", paths.output_dir())
-    log.info("test_acc: %.4f", metrics["test_acc"])
+    results.save(metrics)
     return metrics
 
 

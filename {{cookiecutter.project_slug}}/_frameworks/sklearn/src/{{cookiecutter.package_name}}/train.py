@@ -5,7 +5,7 @@ import logging
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }} import paths, results
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     engine.save_model(model, out / "model.joblib")
 
     metrics = {**val, **test}
-    engine.save_metrics(out / "metrics.json", metrics)
-    log.info("Run folder: %s", out)
-    log.info("test_acc: %.4f", metrics["test_acc"])
+    results.save(metrics)
     return metrics
 
 
