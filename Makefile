@@ -5,10 +5,12 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 DEMO_DIR ?= build/demo
 BIN := $(VENV)/bin
-# the template itself holds Jinja; tests/test_bake.py lints what it renders
 LINTED := answer_rules.py local_extensions.py hooks tests benchmarks devtools
+# the project folder as it stands in the template, with the generated project's ruff settings
+TEMPLATE := {{cookiecutter.project_slug}}
+TEMPLATE_RUFF := --config devtools/ruff-template.toml
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench docs lint clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +37,15 @@ $(VENV)/.bench: $(VENV)/.installed
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# docs/architecture.md's table of option layers, from the template's _layers/ folder
+docs: $(VENV)/.installed
+	$(BIN)/python -m devtools.layers
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(TEMPLATE_RUFF) "$(TEMPLATE)" hooks
+	$(BIN)/ruff format --check $(TEMPLATE_RUFF) "$(TEMPLATE)" hooks
 
 clean:
 	rm -rf $(VENV) build

@@ -23,6 +23,8 @@ BASELINES = ROOT / "benchmarks" / "baselines"
 WORK = ROOT / "build" / "bench"
 FRAMEWORKS = ["pytorch", "lightning", "sklearn"]
 PYTHON = sys.executable
+# the default project's training command (named after the project: my-project-train)
+TRAIN = "my-project-train"
 
 
 def install_projects() -> dict[str, Path]:
@@ -67,7 +69,7 @@ def bench_cli(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]
     minimal = [PYTHON, str(BASELINES / "minimal_app.py")]
     results = {}
     for framework, bin_dir in bins.items():
-        train = [str(bin_dir / "train")]
+        train = [str(bin_dir / TRAIN)]
         commands = {
             "train --help": {"command": [*train, "--help"]},
             "minimal --help": {"command": [*minimal, "--help"]},
@@ -75,7 +77,7 @@ def bench_cli(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]
             "minimal --cfg job": {"command": [*minimal, "--cfg", "job"]},
             "train completion": {
                 "command": [*train, "-sc", "query=bash"],
-                "env": {"COMP_LINE": "train model="},
+                "env": {"COMP_LINE": f"{TRAIN} model="},
             },
             "minimal completion": {
                 "command": [*minimal, "-sc", "query=bash"],
@@ -95,7 +97,7 @@ def bench_train(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, floa
     for framework, bin_dir in bins.items():
         setup = fresh_dir(WORK / "train")
         commands = {
-            "train": {"command": [str(bin_dir / "train")], "setup": setup},
+            "train": {"command": [str(bin_dir / TRAIN)], "setup": setup},
             "bare script": {
                 "command": [PYTHON, str(BASELINES / f"bare_{framework}.py")],
                 "setup": setup,
@@ -126,7 +128,7 @@ def bench_multirun(bin_dir: Path, repeats: int, sizes=(1, 2, 4, 8)) -> dict[str,
         commands = {
             launcher: {
                 "command": [
-                    str(bin_dir / "train"),
+                    str(bin_dir / TRAIN),
                     "-m",
                     "debug=fast",
                     seeds,

@@ -1,74 +1,48 @@
-"""Finish the generated project: drop the files of options not chosen, `git init`, next steps.
+"""Finish the generated project: lay the chosen option layers over it, `git init`, next steps.
 
-OWNED_PATHS is the single table from an option's value to the paths it owns: a path is kept
-when a chosen value owns it and removed otherwise. Then the chosen framework's overlay is copied
-over the project. tests/test_bake.py checks the resulting file set of every framework. Runs
-inside the new project folder (stdlib only).
+The template's project folder holds the files that every project gets; `_layers/<option>/` holds
+one folder per group of answers that add files, named after the values it serves and joined by
+`+` (`_layers/framework/pytorch+lightning/` serves both). The folder layout is the whole table:
+this hook moves the files of every layer whose name holds the answer to its option into the
+project, then deletes `_layers/` with the layers not chosen. Nothing is removed from the project
+itself. docs/architecture.md explains the rules; tests/test_layers.py checks the layout (layers
+never share a path with the project or with a layer chosen alongside) and tests/test_bake.py the
+exact file set of every answer. Runs inside the new project folder (stdlib only).
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-hydra-ml"
-
-# The main template tree is the PyTorch project. Files that PyTorch shares with Lightning are
-# listed under both; a framework's own versions of the rest live in FRAMEWORK_OVERLAYS/<name>/.
-PKG = "src/{package}"
-TORCH_SHARED = [
-    f"{PKG}/models.py",
-    f"{PKG}/configs/model/mlp.yaml",
-    f"{PKG}/configs/model/cnn.yaml",
-    f"{PKG}/configs/optimizer",
-    f"{PKG}/configs/scheduler",
-    f"{PKG}/configs/data_model",
-    f"{PKG}/configs/experiment/cnn_cosine.yaml",
-]
-OWNED_PATHS: dict[str, dict[str, list[str]]] = {
-    "license": {
-        "MIT": ["LICENSE"],
-        "BSD-3-Clause": ["LICENSE"],
-        "Apache-2.0": ["LICENSE"],
-        "GPL-3.0-only": ["LICENSE"],
-        "none": [],
-    },
-    "framework": {
-        "pytorch": [*TORCH_SHARED, f"{PKG}/engine.py", f"{PKG}/configs/trainer"],
-        "lightning": TORCH_SHARED,
-        "sklearn": [],
-    },
-}
-# _frameworks/<framework>/ is copied over the project (replacing files of the same path), then
-# the whole folder is removed.
-FRAMEWORK_OVERLAYS = "_frameworks"
+LAYERS = Path("_layers")
 
 
-def unwanted_paths(answers: dict) -> set[str]:
-    """Paths owned by some value of an option but by none of the chosen values."""
-    owned, kept = set(), set()
-    for option, by_value in OWNED_PATHS.items():
-        for value, paths in by_value.items():
-            paths = {path.format(package=answers["package_name"]) for path in paths}
-            owned.update(paths)
-            if str(answers[option]) == value:
-                kept.update(paths)
-    return owned - kept
+def answer_name(answer) -> str:
+    """How an answer appears in a layer folder's name: as chosen; yes/no for a boolean."""
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    return str(answer)
 
 
-def apply_framework_overlay(framework: str) -> None:
-    overlay = Path(FRAMEWORK_OVERLAYS, framework)
-    if overlay.is_dir():
-        shutil.copytree(overlay, ".", dirs_exist_ok=True)
-    shutil.rmtree(FRAMEWORK_OVERLAYS)
+def chosen_layers(answers: dict, layers: Path = LAYERS) -> list[Path]:
+    """The layer folders whose name holds the answer to their option, in a stable order."""
+    chosen = []
+    for option in sorted(layers.iterdir()):
+        answer = answer_name(answers[option.name])
+        chosen += [layer for layer in sorted(option.iterdir()) if answer in layer.name.split("+")]
+    return chosen
 
 
-def remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
+def lay(layer: Path, project: Path) -> None:
+    """Move every file of `layer` to the same relative path in `project`."""
+    for source in sorted(path for path in layer.rglob("*") if path.is_file()):
+        target = project / source.relative_to(layer)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
 
 
 def init_git(answers: dict) -> str:
@@ -97,9 +71,9 @@ def init_git(answers: dict) -> str:
 def main() -> int:
     # ''' cannot occur inside: tojson writes every ' as \u0027
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    for path in sorted(unwanted_paths(answers)):
-        remove(Path(path))
-    apply_framework_overlay(answers["framework"])
+    for layer in chosen_layers(answers):
+        lay(layer, Path("."))
+    shutil.rmtree(LAYERS)
     git_note = init_git(answers) if answers["init_git"] is True else ""
     slug = answers["project_slug"]
     print(f"\nCreated {slug}. {git_note}".rstrip())
@@ -107,7 +81,7 @@ def main() -> int:
         "Next steps:\n"
         f"  cd {slug}\n"
         "  make install     # a .venv with the project (editable) and its dev tools\n"
-        "  make train       # train on digits; prints the run folder and the test accuracy\n"
+        "  make train       # train on digits; prints the run folder and the final metrics\n"
         "  make test        # the project's own tests"
     )
     return 0

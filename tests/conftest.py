@@ -1,18 +1,34 @@
-"""Fixtures for the template tests: bakes (pytest-cookies) and the post-generation hook."""
+"""Fixtures for the template tests: answers, bakes (pytest-cookies) and the rendered hook."""
 
-import importlib.util
+import json
+import types
 from pathlib import Path
 
 import pytest
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
 
 ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
+PROMPTS = json.loads((ROOT / "cookiecutter.json").read_text())
 
 
-def load_hook(name: str):
-    """Import a hook file as a module (its Jinja placeholders sit inside strings)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def answers(**given) -> dict:
+    """Every answer of a `--no-input` bake with `given` changed, derived ones (slug, package)
+    rendered as cookiecutter renders them."""
+    context = generate_context(str(ROOT / "cookiecutter.json"), extra_context=given)
+    return dict(prompt_for_config(context, no_input=True))
+
+
+def load_hook(name: str, **given) -> types.ModuleType:
+    """A hook as cookiecutter runs it: rendered with the answers, then imported as a module."""
+    rendered_answers = answers(**given)
+    environment = StrictEnvironment(context={"cookiecutter": rendered_answers})
+    source = (ROOT / "hooks" / f"{name}.py").read_text()
+    code = environment.from_string(source).render(cookiecutter=rendered_answers)
+    module = types.ModuleType(name)
+    exec(compile(code, f"hooks/{name}.py (rendered)", "exec"), module.__dict__)
     return module
 
 
@@ -26,8 +42,22 @@ def project_files(project: Path) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def default_project(cookies_session) -> Path:
+def bake(cookies_session):
+    """Bake once per set of answers in this test session: bake(framework="sklearn")."""
+    made = {}
+
+    def baked(**given) -> Path:
+        key = tuple(sorted(given.items()))
+        if key not in made:
+            result = cookies_session.bake(extra_context=given)
+            assert result.exit_code == 0, result.exception
+            made[key] = Path(result.project_path)
+        return made[key]
+
+    return baked
+
+
+@pytest.fixture(scope="session")
+def default_project(bake) -> Path:
     """The project baked with every default answer."""
-    result = cookies_session.bake()
-    assert result.exit_code == 0, result.exception
-    return Path(result.project_path)
+    return bake()

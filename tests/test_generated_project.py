@@ -1,4 +1,5 @@
-"""Each framework's project as a user gets it: `pip install`, its own tests, `train`, `evaluate`."""
+"""Projects as users get them: installed with pip (not editable: the configs must ship), two of
+them in one shared environment, each passing its own tests and training to >= 0.95."""
 
 import json
 import subprocess
@@ -7,23 +8,44 @@ import pytest
 
 from devtools.venv import make_venv, pip_install
 
-# One xdist group per framework: its bake, venv and install happen once, in one worker.
-FRAMEWORKS = [
-    pytest.param(name, marks=pytest.mark.xdist_group(name))
-    for name in ("pytorch", "lightning", "sklearn")
-]
+# Each environment is made once, in one xdist worker: its tests share an xdist group.
+# "shared" holds two projects whose commands must not collide: the default pytorch project and
+# a scikit-learn one with other names; "lightning" a Lightning project with other names.
+PROJECTS = {
+    "pytorch": ("shared", {"framework": "pytorch"}),
+    "sklearn": ("shared", {"framework": "sklearn", "project_name": "Cat Classifier",
+                           "package_name": "cats"}),
+    "lightning": ("lightning", {"framework": "lightning", "project_name": "Lightning Lab",
+                                "package_name": "lab"}),
+}  # fmt: skip
 CHECKPOINT = {"pytorch": "checkpoint.pt", "lightning": "checkpoint.ckpt", "sklearn": "model.joblib"}
+FRAMEWORKS = [
+    pytest.param(framework, marks=pytest.mark.xdist_group(environment))
+    for framework, (environment, _) in PROJECTS.items()
+]
+
+
+@pytest.fixture(scope="session")
+def environments(bake, tmp_path_factory):
+    """{environment name: its bin folder}, each made (and its projects installed) on first use."""
+    made = {}
+
+    def environment(name: str):
+        if name not in made:
+            venv = make_venv(tmp_path_factory.mktemp(f"venv-{name}"))
+            projects = [bake(**answers) for env, answers in PROJECTS.values() if env == name]
+            pip_install(venv, *(f"{project}[dev]" for project in projects))
+            made[name] = venv / "bin"
+        return made[name]
+
+    return environment
 
 
 @pytest.fixture(scope="session", params=FRAMEWORKS)
-def installed_project(request, cookies_session, tmp_path_factory):
-    """A bake of one framework, installed (not editable) into a fresh venv: configs must ship."""
+def installed_project(request, bake, environments):
     framework = request.param
-    result = cookies_session.bake(extra_context={"framework": framework})
-    assert result.exit_code == 0, result.exception
-    venv = make_venv(tmp_path_factory.mktemp(f"venv-{framework}"))
-    pip_install(venv, f"{result.project_path}[dev]")
-    return framework, result.project_path, venv / "bin"
+    environment, answers = PROJECTS[framework]
+    return framework, bake(**answers), environments(environment)
 
 
 def test_generated_test_suite_passes(installed_project):
@@ -39,8 +61,10 @@ def test_generated_test_suite_passes(installed_project):
 
 
 def test_default_training_reaches_95_percent_and_evaluates(installed_project, tmp_path):
-    framework, _, bin_dir = installed_project
-    train = subprocess.run([bin_dir / "train"], cwd=tmp_path, capture_output=True, text=True)
+    framework, project, bin_dir = installed_project
+    train = subprocess.run(
+        [bin_dir / f"{project.name}-train"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert train.returncode == 0, train.stderr[-3000:]
     (run,) = (tmp_path / "outputs" / "runs").glob("*/*")
     assert f"Run folder: {run}" in train.stdout
@@ -49,10 +73,34 @@ def test_default_training_reaches_95_percent_and_evaluates(installed_project, tm
 
     checkpoint = run / CHECKPOINT[framework]
     evaluate = subprocess.run(
-        [bin_dir / "evaluate", f"ckpt_path={checkpoint}"],
+        [bin_dir / f"{project.name}-evaluate", f"ckpt_path={checkpoint}"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert evaluate.returncode == 0, evaluate.stderr[-3000:]
     assert f"test_acc: {metrics['test_acc']:.4f}" in evaluate.stdout
+
+
+@pytest.mark.xdist_group("shared")
+def test_scikit_learn_training_never_imports_torch(bake, environments, tmp_path):
+    """The sklearn project has no torch dependency: a run where torch cannot be imported
+    trains and saves."""
+    _, answers = PROJECTS["sklearn"]
+    project, bin_dir = bake(**answers), environments("shared")
+    code = (
+        "import sys\n"
+        "class NoTorch:  # behaves as if torch were not installed\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from cats.train import main\n"
+        "sys.argv = ['train', 'debug=fast']\n"
+        "main()\n"
+    )
+    done = subprocess.run([bin_dir / "python", "-c", code], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (run,) = (tmp_path / "outputs" / "runs").glob("*/*")
+    assert (run / "model.joblib").is_file()
+    assert project.name == "cat-classifier"

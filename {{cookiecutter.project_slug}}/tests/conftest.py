@@ -1,10 +1,11 @@
-"""Shared fixtures: the config package, a CSV copy of the digits, and one real training run."""
+"""Shared helpers and fixtures: this package's modules and configs, real runs, a CSV data set."""
 
 import importlib
 import json
 import subprocess
 import sys
 from importlib import resources
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,39 @@ from hydra import compose, initialize_config_module
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+# the import name, filled in when the project was generated; everything else is derived from it
 PACKAGE = "{{ cookiecutter.package_name }}"
+# the installed distribution, whose name prefixes the commands (<project>-train, ...)
+DISTRIBUTION = packages_distributions()[PACKAGE][0]
 CONFIGS = resources.files(f"{PACKAGE}.configs")
-# what `train` saves in its run folder and `evaluate ckpt_path=...` reads
-{%- if cookiecutter.framework == "pytorch" %}
-CHECKPOINT = "checkpoint.pt"
-{%- elif cookiecutter.framework == "lightning" %}
-CHECKPOINT = "checkpoint.ckpt"
-{%- else %}
-CHECKPOINT = "model.joblib"
-{%- endif %}
+
+
+def module(name: str):
+    """The package's module `name` (`paths`, `engine`, ...), imported."""
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+def command(entry_point: str) -> str:
+    """The installed command of an entry point: `train` is `<project>-train`."""
+    return f"{DISTRIBUTION}-{entry_point}"
+
+
+def options(group: str) -> list[str]:
+    """The options of a config group: the names of its YAML files."""
+    files = CONFIGS.joinpath(group).iterdir()
+    return sorted(f.name.removesuffix(".yaml") for f in files if f.name.endswith(".yaml"))
+
+
+GROUPS = sorted(d.name for d in CONFIGS.iterdir() if d.is_dir() and not d.name.startswith("_"))
+ALL_OPTIONS = [(group, option) for group in GROUPS for option in options(group)]
+
+
+def choose(group: str, option: str) -> list[str]:
+    """Overrides that select `option` of `group`."""
+    if group == "data_model":  # chosen through ${data}_${model}, never by name
+        pairs = [(d, m) for d in options("data") for m in options("model")]
+        return next([f"data={d}", f"model={m}"] for d, m in pairs if f"{d}_{m}" == option)
+    return [f"{group}={option}"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,13 +68,26 @@ def compose_job(config_name: str, overrides=(), output_dir: Path | None = None) 
 
 
 def run_cli(entry_point: str, *args: str, cwd: Path) -> None:
-    """Run `train` or `evaluate` as its console script does (argv, working directory, main()),
-    but inside this process: the heavy libraries are imported once for the whole suite."""
-    main = importlib.import_module(f"{PACKAGE}.{entry_point}").main
+    """Run `train` or `evaluate` as its command does (argv, working directory, main()), but
+    inside this process: the heavy libraries are imported once for the whole suite."""
+    main = module(entry_point).main
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
-        patch.setattr(sys, "argv", [entry_point, *args])
+        patch.setattr(sys, "argv", [command(entry_point), *args])
         main()  # Hydra turns an exception into SystemExit(1), which fails the test
+
+
+def run_command(entry_point: str, *args: str, cwd: Path, env: dict | None = None) -> str:
+    """The output of `python -m <package>.<entry_point> ...` in a new process; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.{entry_point}", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
 def the_run_folder(launch_dir: Path) -> Path:
@@ -59,16 +96,8 @@ def the_run_folder(launch_dir: Path) -> Path:
     return run
 
 
-def run_help(entry_point: str, *args: str, cwd: Path) -> str:
-    """The output of a command that only composes configs (--help, --cfg), in a new process."""
-    done = subprocess.run(
-        [sys.executable, "-m", f"{PACKAGE}.{entry_point}", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -86,13 +115,20 @@ def digits_csv(tmp_path_factory) -> Path:
     return path
 
 
+def train_in_process(out: Path, *overrides: str) -> tuple[dict, list[dict]]:
+    """`train debug=fast <overrides>` by its function, into the run folder `out`: the run's
+    metrics.json and its metrics.csv rows."""
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    module("train").train(compose_job("train", ["debug=fast", *overrides], output_dir=out))
+    with open(out / "metrics.csv", newline="") as rows:
+        return read_json(out / "metrics.json"), list(csv.DictReader(rows))
+
+
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory) -> Path:
     """One short `train debug=fast` run, launched from a fresh directory; its run folder."""
     launch = tmp_path_factory.mktemp("launch")
     run_cli("train", "debug=fast", cwd=launch)
     return the_run_folder(launch)
-
-
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text())

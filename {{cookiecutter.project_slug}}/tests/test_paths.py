@@ -4,9 +4,12 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
-from conftest import PACKAGE
+from conftest import PACKAGE, module
+
+paths = module("paths")
 
 APP = textwrap.dedent(f"""
     import json, os
@@ -50,19 +53,16 @@ def test_helpers_under_hydra(tmp_path, chdir):
 
 
 def test_helpers_outside_hydra(tmp_path, monkeypatch):
-    from {{ cookiecutter.package_name }} import paths
-
     monkeypatch.chdir(tmp_path)
     assert paths.original_cwd() == tmp_path
     assert paths.resolve("tables/my.csv") == tmp_path / "tables" / "my.csv"
     assert paths.resolve("/abs/file.csv").as_posix() == "/abs/file.csv"
+    assert paths.resolve("~/file.csv") == Path.home() / "file.csv"
     assert paths.data_dir() == tmp_path / "data"
     assert paths.output_dir() == tmp_path
 
 
 def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):
-    from {{ cookiecutter.package_name }} import paths
-
     monkeypatch.chdir(tmp_path)
     (tmp_path / "here.csv").write_text("x\n")
     assert paths.existing_file("here.csv", "data.path") == tmp_path / "here.csv"

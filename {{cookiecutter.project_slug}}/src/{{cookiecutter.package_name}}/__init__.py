@@ -1,3 +1,3 @@
-"""{{ cookiecutter.package_name }}: train and evaluate models configured with Hydra."""
+"""Models trained and evaluated with Hydra configs: train.py, evaluate.py and configs/."""
 
 __version__ = "{{ cookiecutter.version }}"

@@ -8,7 +8,7 @@ import csv
 from dataclasses import dataclass
 from typing import Any
 
-from {{ cookiecutter.package_name }}.paths import existing_file
+from .paths import existing_file
 
 
 @dataclass
@@ -23,9 +23,6 @@ class Splits:
     y_test: Any
     input_shape: tuple[int, ...]
     num_classes: int
-{%- if cookiecutter.framework != "sklearn" %}
-    batch_size: int | None = None  # for the DataLoaders
-{%- endif %}
 
 
 def load_digits(**split_options) -> Splits:
@@ -60,31 +57,21 @@ def load_csv(
 
 
 def split(
-    x,
-    y,
-    val_fraction: float,
-    test_fraction: float,
-    split_seed: int,
-{%- if cookiecutter.framework != "sklearn" %}
-    batch_size: int | None = None,
-{%- endif %}
-    limit: int | None = None,
+    x, y, val_fraction: float, test_fraction: float, split_seed: int, limit: int | None = None
 ) -> Splits:
-    """Stratified train / val / test split; `limit` keeps the first N training samples."""
+    """Stratified train / val / test split, each fraction of all the samples rounded to a whole
+    number; `limit` keeps the first N training samples."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
     x = np.asarray(x, dtype=np.float32)
     y = np.asarray(y, dtype=np.int64)
+    n_val, n_test = round(val_fraction * len(y)), round(test_fraction * len(y))
     x_rest, x_test, y_rest, y_test = train_test_split(
-        x, y, test_size=test_fraction, random_state=split_seed, stratify=y
+        x, y, test_size=n_test, random_state=split_seed, stratify=y
     )
     x_train, x_val, y_train, y_val = train_test_split(
-        x_rest,
-        y_rest,
-        test_size=val_fraction / (1 - test_fraction),
-        random_state=split_seed,
-        stratify=y_rest,
+        x_rest, y_rest, test_size=n_val, random_state=split_seed, stratify=y_rest
     )
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
@@ -97,26 +84,4 @@ def split(
         y_test,
         input_shape=tuple(x.shape[1:]),
         num_classes=int(y.max()) + 1,
-{%- if cookiecutter.framework != "sklearn" %}
-        batch_size=batch_size,
-{%- endif %}
     )
-{%- if cookiecutter.framework != "sklearn" %}
-
-
-def loaders(data: Splits, seed: int = 0) -> dict:
-    """torch DataLoaders for the three splits; only the training batches are shuffled."""
-    import torch
-    from torch.utils.data import DataLoader, TensorDataset
-
-    def loader(x, y, shuffle=False):
-        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
-        order = torch.Generator().manual_seed(seed)
-        return DataLoader(dataset, batch_size=data.batch_size, shuffle=shuffle, generator=order)
-
-    return {
-        "train": loader(data.x_train, data.y_train, shuffle=True),
-        "val": loader(data.x_val, data.y_val),
-        "test": loader(data.x_test, data.y_test),
-    }
-{%- endif %}

@@ -1,0 +1,27 @@
+"""MetricsCSV: one row per epoch in the run folder's metrics.csv, as in every other project."""
+
+from pathlib import Path
+
+import lightning as L
+
+from . import results
+
+
+class MetricsCSV(L.Callback):
+    """Writes the epoch, the learning rate and every metric the module logged that epoch."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lr = None
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        # the rate this epoch trains with: the scheduler steps before on_train_epoch_end
+        self.lr = trainer.optimizers[0].param_groups[0]["lr"]
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        # runs after the epoch's validation, so callback_metrics holds train_* and val_*
+        if not trainer.is_global_zero:
+            return
+        row = {"epoch": trainer.current_epoch + 1, "lr": self.lr}
+        row |= {name: float(value) for name, value in trainer.callback_metrics.items()}
+        results.append_row(self.path, row)

@@ -1,0 +1,57 @@
+"""Training and evaluation with lightning.Trainer: the data module, the LightningModule and the
+Trainer built from the config, test metrics, and the checkpoint that `evaluate` reads."""
+
+import logging
+import warnings
+from pathlib import Path
+
+import lightning as L
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from .callbacks import MetricsCSV
+from .data import Splits
+from .datamodule import SplitsDataModule
+from .lit_module import Classifier
+
+# the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
+# it), which `evaluate ckpt_path=...` reads
+CHECKPOINT = "checkpoint.ckpt"
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's console output to what a user of this project needs.
+
+    `import lightning` gives the "lightning" logger a console handler of its own, on top of the
+    root logger's handlers that Hydra set up (console and the run's log file): every Lightning
+    message would print twice. Two warnings say nothing to a user: the run folder already holds
+    Hydra's files when the first checkpoint lands there, and Lightning 2.6 calls a torch API
+    that torch itself deprecated.
+    """
+    logging.getLogger("lightning").handlers.clear()
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
+    """The data module (batches of configs/loader/) and the model of a run."""
+    return SplitsDataModule(data, cfg.loader, seed=cfg.seed), Classifier.from_config(cfg, data)
+
+
+def make_trainer(cfg: DictConfig, out: Path) -> L.Trainer:
+    """The Trainer of configs/trainer/ with the callbacks of configs/callbacks/, writing into
+    the run folder `out`, metrics.csv included."""
+    callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
+    callbacks.append(MetricsCSV(out / "metrics.csv"))
+    return instantiate(cfg.trainer, default_root_dir=out, callbacks=callbacks)
+
+
+def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str, float]:
+    """Test metrics ({test}_loss, {test}_acc) of `model`, or of the weights in `ckpt_path`."""
+    metrics = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)[0]
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def load_checkpoint(path: Path) -> Classifier:
+    """The model saved in a checkpoint; its network is rebuilt from the saved hyperparameters."""
+    return Classifier.load_from_checkpoint(path, map_location="cpu", weights_only=True)

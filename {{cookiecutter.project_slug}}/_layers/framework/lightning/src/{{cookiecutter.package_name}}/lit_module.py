@@ -1,0 +1,69 @@
+"""The LightningModule: a network from models.py, its loss, metrics and optimizer."""
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from .data import Splits
+
+
+class Classifier(L.LightningModule):
+    """Cross-entropy classification with any network of models.py.
+
+    Takes plain dicts and lists (not OmegaConf objects) and saves them as hyperparameters, so a
+    checkpoint rebuilds the network by itself and loads with `torch.load(..., weights_only=True)`.
+    """
+
+    def __init__(
+        self,
+        model: dict,
+        input_shape: list[int],
+        num_classes: int,
+        optimizer: dict,
+        scheduler: dict | None = None,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = instantiate(model, input_shape=input_shape, num_classes=num_classes)
+
+    @classmethod
+    def from_config(cls, cfg: DictConfig, data: Splits) -> "Classifier":
+        """Build from a run's config and its data, passing the config nodes as plain dicts."""
+
+        def plain(node):
+            return None if node is None else OmegaConf.to_container(node, resolve=True)
+
+        shape, classes = list(data.input_shape), data.num_classes
+        return cls(plain(cfg.model), shape, classes, plain(cfg.optimizer), plain(cfg.scheduler))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def step(self, batch, split: str) -> torch.Tensor:
+        """Loss and metrics of one batch, logged as {split}_loss and {split}_acc (epoch means)."""
+        x, y = batch
+        logits = self(x)
+        loss = nn.functional.cross_entropy(logits, y)
+        acc = (logits.argmax(dim=1) == y).float().mean()
+        metrics = {f"{split}_loss": loss, f"{split}_acc": acc}
+        # sync_dist: with several processes (trainer=ddp) the epoch means cover every process
+        self.log_dict(metrics, on_step=False, on_epoch=True, sync_dist=True)
+        return loss
+
+    def training_step(self, batch, batch_idx):
+        return self.step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):
+        self.step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        self.step(batch, "test")
+
+    def configure_optimizers(self):
+        optimizer = instantiate(self.hparams.optimizer)(self.parameters())
+        if self.hparams.scheduler is None:
+            return optimizer
+        scheduler = instantiate(self.hparams.scheduler)(optimizer)
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}

@@ -1,0 +1,51 @@
+"""Train a model: `train`, `train model=cnn optimizer.lr=3e-3`, `train -m optimizer=adam,sgd`."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from . import paths, results
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Command-line entry point; returns the metric that sweepers optimize."""
+    from .engine import quiet_lightning
+
+    quiet_lightning()
+    return train(cfg)[cfg.optimized_metric]
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    # Lightning is imported here, not at the top of the file: `--help` and completion stay instant
+    import lightning as L
+    from hydra.utils import instantiate
+
+    from . import engine
+
+    out = paths.output_dir()
+    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+
+    data = instantiate(cfg.data)
+    datamodule, model = engine.build(cfg, data)
+    trainer = engine.make_trainer(cfg, out)
+
+    resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+    last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
+    test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
+
+    # metrics.json: the last epoch's validation metrics and the test metrics
+    metrics = results.final_metrics(last_epoch, test)
+    if trainer.is_global_zero:  # with trainer=ddp, one process writes and reports
+        results.save(metrics)
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The Lightning engine: every option builds, metrics per epoch, checkpoints, resume, logging."""
+
+import csv
+import importlib
+import logging
+import warnings
+
+import pytest
+import torch
+from conftest import (
+    ALL_OPTIONS,
+    PACKAGE,
+    choose,
+    compose_job,
+    module,
+    run_cli,
+    the_run_folder,
+    train_in_process,
+)
+from hydra.utils import instantiate
+
+engine = module("engine")
+train = module("train")
+
+
+@pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
+def test_every_option_builds(group, option, digits_csv, tmp_path):
+    import lightning as L
+
+    overrides = choose(group, option)
+    if "data=csv" in overrides:
+        overrides += [f"data.path={digits_csv}", "data.input_shape=[1,8,8]"]
+    cfg = compose_job("train", overrides, tmp_path)
+    if cfg.trainer.accelerator == "gpu" and not torch.cuda.is_available():
+        cfg.trainer.accelerator = "cpu"  # the gpu option still instantiates on a CPU machine
+    data = instantiate(cfg.data)
+    datamodule, model = engine.build(cfg, data)
+    trainer = engine.make_trainer(cfg, tmp_path)
+
+    assert isinstance(trainer, L.Trainer) and trainer.default_root_dir == str(tmp_path)
+    assert data.x_train.shape[1:] == data.input_shape == (1, 8, 8)
+    assert datamodule.train_dataloader().batch_size == cfg.loader.batch_size
+    assert model(torch.from_numpy(data.x_val[:5])).shape == (5, 10)
+    optimizers = model.configure_optimizers()
+    optimizer = optimizers["optimizer"] if isinstance(optimizers, dict) else optimizers
+    assert isinstance(optimizer, torch.optim.Optimizer)
+    assert isinstance(optimizers, dict) == (cfg.scheduler is not None)
+    callbacks = {type(callback).__name__ for callback in trainer.callbacks}
+    assert "MetricsCSV" in callbacks
+
+
+def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
+    cfg = compose_job("train", [], output_dir=tmp_path)
+    assert set(cfg.callbacks) == {"model_checkpoint", "early_stopping", "progress_bar"}
+    assert cfg.callbacks.model_checkpoint.dirpath == str(tmp_path)
+    assert f"{cfg.callbacks.model_checkpoint.filename}.ckpt" == engine.CHECKPOINT
+    assert compose_job("train", ["callbacks=none"]).callbacks == {}
+
+
+def test_checkpoint_loads_with_weights_only(trained_run):
+    state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
+    hparams = state["hyper_parameters"]
+    assert hparams["input_shape"] == [1, 8, 8] and hparams["num_classes"] == 10
+    assert hparams["model"]["_target_"] == f"{PACKAGE}.models.MLP"
+    model = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_step_logs_the_loss_and_accuracy_of_a_batch(monkeypatch):
+    cfg = compose_job("train", [])
+    model = module("lit_module").Classifier.from_config(cfg, instantiate(cfg.data))
+    logged = {}
+    monkeypatch.setattr(model, "log_dict", lambda metrics, **options: logged.update(metrics))
+    x = torch.zeros(4, 1, 8, 8)
+    y = torch.tensor([0, 1, 2, 3])
+    model.eval()  # no dropout: the same logits twice
+    logits = model(x)
+    loss = model.step((x, y), "val")
+    assert torch.allclose(loss, torch.nn.functional.cross_entropy(logits, y))
+    assert set(logged) == {"val_loss", "val_acc"}
+    predicted = logits.argmax(dim=1)  # the same row for every input: one class at most is right
+    assert logged["val_acc"].item() == pytest.approx((predicted == y).float().mean().item())
+
+
+def test_seed_fixes_the_run_and_changes_it(tmp_path):
+    first, first_rows = train_in_process(tmp_path / "a", "seed=1", "callbacks=none")
+    again, again_rows = train_in_process(tmp_path / "b", "seed=1", "callbacks=none", "tags=[b]")
+    other, _ = train_in_process(tmp_path / "c", "seed=2", "callbacks=none")
+    assert first == again and first_rows == again_rows
+    assert first != other
+
+
+def test_scheduler_and_epochs_reach_the_run(tmp_path):
+    _, rows = train_in_process(
+        tmp_path, "trainer.max_epochs=3", "scheduler=cosine", "callbacks=none"
+    )
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    lr = [float(row["lr"]) for row in rows]
+    assert lr[0] == 2e-3 and lr[0] > lr[1] > lr[2]  # adam's lr, cosine decay
+
+
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")  # a new run folder, as intended
+def test_resume_continues_from_the_checkpoint(trained_run, tmp_path):
+    checkpoint = trained_run / engine.CHECKPOINT
+    run_cli("train", "debug=fast", f"resume={checkpoint}", "trainer.max_epochs=3", cwd=tmp_path)
+    rows = list(csv.DictReader((the_run_folder(tmp_path) / "metrics.csv").open()))
+    saved = torch.load(checkpoint, weights_only=True)["epoch"] + 1  # epochs the checkpoint holds
+    assert [int(row["epoch"]) for row in rows] == list(range(saved + 1, 4))
+
+
+def test_quiet_lightning_drops_lightnings_own_handler_and_two_warnings():
+    lightning_logger = logging.getLogger("lightning")
+    lightning_logger.addHandler(logging.StreamHandler())  # what `import lightning` adds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        engine.quiet_lightning()
+        warnings.warn("Checkpoint directory /x exists and is not empty.", stacklevel=1)
+        warnings.warn("`isinstance(treespec, LeafSpec)` is deprecated, use ...", stacklevel=1)
+        warnings.warn("any other warning", stacklevel=1)
+    assert lightning_logger.handlers == []
+    assert [str(warning.message) for warning in caught] == ["any other warning"]
+
+
+def test_importing_a_module_changes_no_logging_or_warnings():
+    lightning_logger = logging.getLogger("lightning")
+    handlers, filters = list(lightning_logger.handlers), list(warnings.filters)
+    for name in ["engine", "lit_module", "datamodule", "callbacks", "train", "evaluate"]:
+        importlib.reload(module(name))
+    assert lightning_logger.handlers == handlers
+    assert warnings.filters == filters

@@ -1,0 +1,24 @@
+"""torch DataLoaders over the numpy splits of data.py (settings: configs/loader/)."""
+
+from collections.abc import Mapping
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from .data import Splits
+
+
+def make_loaders(data: Splits, settings: Mapping, seed: int = 0) -> dict[str, DataLoader]:
+    """A DataLoader per split, each given `settings` (batch_size, num_workers, any other
+    DataLoader argument); only the training batches are shuffled, in an order set by `seed`."""
+
+    def loader(x, y, shuffle: bool = False) -> DataLoader:
+        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+        order = torch.Generator().manual_seed(seed)
+        return DataLoader(dataset, shuffle=shuffle, generator=order, **settings)
+
+    return {
+        "train": loader(data.x_train, data.y_train, shuffle=True),
+        "val": loader(data.x_val, data.y_val),
+        "test": loader(data.x_test, data.y_test),
+    }

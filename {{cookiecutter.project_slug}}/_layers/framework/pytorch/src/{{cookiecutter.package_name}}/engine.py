@@ -1,0 +1,111 @@
+"""Training and evaluation in plain PyTorch: build the model from the config, train it one
+epoch at a time, measure it, save and load its checkpoint."""
+
+import logging
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .data import Splits
+from .results import write_atomically
+
+log = logging.getLogger(__name__)
+
+# the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
+CHECKPOINT = "checkpoint.pt"
+
+
+def seed_everything(seed: int, deterministic: bool = False) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if deterministic:  # the call alone imports torch._inductor (about 1 s), so only when asked
+        torch.use_deterministic_algorithms(True)
+
+
+def pick_device(name: str) -> torch.device:
+    """`auto` is cuda when available, else cpu."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def build(cfg: DictConfig, data: Splits, device: torch.device) -> tuple:
+    """The model (on `device`), its optimizer and learning-rate scheduler (or None)."""
+    model = instantiate(cfg.model, input_shape=data.input_shape, num_classes=data.num_classes)
+    model = model.to(device)
+    optimizer = instantiate(cfg.optimizer)(model.parameters())
+    scheduler = instantiate(cfg.scheduler)(optimizer) if cfg.scheduler else None
+    return model, optimizer, scheduler
+
+
+def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) -> dict[str, float]:
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(y)
+        correct += (logits.argmax(dim=1) == y).sum().item()
+        seen += len(y)
+    return {"train_loss": total_loss / seen, "train_acc": correct / seen}
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[str, float]:
+    """Mean loss and accuracy over `batches`, as {split}_loss and {split}_acc."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        logits = model(x)
+        total_loss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(dim=1) == y).sum().item()
+        seen += len(y)
+    return {f"{split}_loss": total_loss / seen, f"{split}_acc": correct / seen}
+
+
+def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iterator[dict]:
+    """Train for `epochs`, yielding each epoch's metrics: its number, the learning rate it
+    used, the training and the validation metrics."""
+    for epoch in range(1, epochs + 1):
+        row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
+        row |= train_one_epoch(model, batches["train"], optimizer, device)
+        row |= evaluate(model, batches["val"], device, split="val")
+        if scheduler is not None:
+            scheduler.step()
+        scores = "  ".join(f"{name} {value:.4f}" for name, value in row.items() if name != "epoch")
+        log.info("epoch %d/%d  %s", epoch, epochs, scores)
+        yield row
+
+
+def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: Splits) -> None:
+    """Weights plus what rebuilds the model, in plain types that `weights_only=True` loads;
+    written atomically (an interrupted save leaves the previous checkpoint)."""
+    state = {
+        "model_config": OmegaConf.to_container(model_cfg, resolve=True),
+        "input_shape": list(data.input_shape),
+        "num_classes": data.num_classes,
+        "state_dict": model.state_dict(),
+    }
+    write_atomically(path, lambda file: torch.save(state, file))
+
+
+def load_checkpoint(path: Path, device) -> nn.Module:
+    """Rebuild the model saved by `save_checkpoint`."""
+    state = torch.load(path, map_location=device, weights_only=True)
+    shape, classes = state["input_shape"], state["num_classes"]
+    model = instantiate(state["model_config"], input_shape=shape, num_classes=classes)
+    model.load_state_dict(state["state_dict"])
+    return model.to(device)

@@ -1,0 +1,35 @@
+"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/checkpoint.pt`."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig
+
+from . import paths, results
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="eval", version_base="1.3")
+def main(cfg: DictConfig) -> dict[str, float]:
+    """Command-line entry point; returns the test metrics."""
+    return evaluate(cfg)
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    from hydra.utils import instantiate
+
+    from . import engine
+    from .loaders import make_loaders
+
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+    device = engine.pick_device(cfg.trainer.device)
+    data = instantiate(cfg.data)
+    model = engine.load_checkpoint(checkpoint, device)
+    batches = make_loaders(data, cfg.loader)
+    log.info("Checkpoint: %s", checkpoint)
+    return results.save(engine.evaluate(model, batches["test"], device, split="test"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Train a model: `train`, `train model=cnn optimizer.lr=3e-3`, `train -m optimizer=adam,sgd`."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from . import paths, results
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Command-line entry point; returns the metric that sweepers optimize."""
+    return train(cfg)[cfg.optimized_metric]
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    # torch is imported here, not at the top of the file: `--help` and tab completion stay instant
+    from hydra.utils import instantiate
+
+    from . import engine
+    from .loaders import make_loaders
+
+    out = paths.output_dir()
+    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+    engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
+    device = engine.pick_device(cfg.trainer.device)
+
+    data = instantiate(cfg.data)
+    batches = make_loaders(data, cfg.loader, seed=cfg.seed)
+    model, optimizer, scheduler = engine.build(cfg, data, device)
+    epochs = cfg.trainer.max_epochs
+    log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, device)
+
+    for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
+        results.append_row(out / "metrics.csv", epoch)
+    engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
+    test = engine.evaluate(model, batches["test"], device, split="test")
+    # metrics.json: the last epoch's validation metrics and the test metrics
+    return results.save(results.final_metrics(epoch, test))
+
+
+if __name__ == "__main__":
+    main()

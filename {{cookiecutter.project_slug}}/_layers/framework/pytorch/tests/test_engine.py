@@ -1,0 +1,212 @@
+"""The PyTorch engine: every option builds, the loop and the metrics are right, checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import ALL_OPTIONS, PACKAGE, choose, compose_job, module, train_in_process
+from hydra.utils import instantiate
+from torch import nn
+
+engine = module("engine")
+train = module("train")
+make_loaders = module("loaders").make_loaders
+CPU = torch.device("cpu")
+
+
+@pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
+def test_every_option_builds(group, option, digits_csv):
+    overrides = choose(group, option)
+    if "data=csv" in overrides:
+        overrides += [f"data.path={digits_csv}", "data.input_shape=[1,8,8]"]
+    cfg = compose_job("train", overrides)
+    data = instantiate(cfg.data)
+    model, optimizer, scheduler = engine.build(cfg, data, CPU)
+
+    assert data.x_train.shape[1:] == data.input_shape == (1, 8, 8)
+    assert data.num_classes == 10
+    assert model(torch.from_numpy(data.x_val[:5])).shape == (5, 10)
+    assert isinstance(optimizer, torch.optim.Optimizer)
+    assert optimizer.param_groups[0]["params"] == list(model.parameters())
+    assert (scheduler is None) == (cfg.scheduler is None)
+    if scheduler is not None:
+        assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler)
+
+
+def batches_of(x, y, batch_size):
+    dataset = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size)
+
+
+def test_evaluate_matches_a_hand_computed_loss_and_accuracy():
+    model = nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(2))  # the logits are the inputs themselves
+    x = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    y = np.array([0, 0, 0])  # right, wrong, right
+    # cross-entropy by hand: -log(e^a / (e^a + e^b)) of the labelled logit a
+    losses = [math.log(1 + math.exp(-2.0)), math.log(1 + math.exp(1.0)), math.log(1 + math.exp(-1))]
+    metrics = engine.evaluate(model, batches_of(x, y, batch_size=2), CPU, split="test")
+    assert metrics.keys() == {"test_loss", "test_acc"}
+    assert metrics["test_loss"] == pytest.approx(sum(losses) / 3)
+    assert metrics["test_acc"] == pytest.approx(2 / 3)
+
+
+def small_problem(seed=0, n=48):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    return x, y
+
+
+def test_an_epoch_without_learning_measures_what_evaluate_measures():
+    x, y = small_problem()
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    frozen = torch.optim.SGD(model.parameters(), lr=0.0)
+    trained = engine.train_one_epoch(model, batches_of(x, y, 10), frozen, CPU)
+    evaluated = engine.evaluate(model, batches_of(x, y, 10), CPU, split="train")
+    assert trained == pytest.approx(evaluated)
+
+
+def test_an_epoch_takes_one_optimizer_step_per_batch_from_fresh_gradients():
+    x, y = small_problem()
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    reference = nn.Linear(4, 2)
+    reference.load_state_dict(model.state_dict())
+    engine.train_one_epoch(
+        model, batches_of(x, y, 16), torch.optim.SGD(model.parameters(), lr=0.5), CPU
+    )
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.5)
+    for xb, yb in batches_of(x, y, 16):  # the textbook loop, written out
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(reference(xb), yb).backward()
+        optimizer.step()
+    for ours, theirs in zip(model.parameters(), reference.parameters(), strict=True):
+        assert torch.allclose(ours, theirs)
+
+
+def test_fit_yields_one_row_per_epoch_and_steps_the_scheduler():
+    x, y = small_problem()
+    batches = {"train": batches_of(x, y, 16), "val": batches_of(x[:20], y[:20], 16)}
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    rows = list(engine.fit(model, batches, optimizer, scheduler, 4, CPU))
+
+    assert [row["epoch"] for row in rows] == [1, 2, 3, 4]
+    # cosine annealing by hand: lr_t = 0.1 * (1 + cos(pi * t / 4)) / 2 for epoch t + 1
+    expected = [0.1 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(4)]
+    assert [row["lr"] for row in rows] == pytest.approx(expected)
+    assert rows[-1].keys() == {"epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"}
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"]
+    assert {k: rows[-1][k] for k in ("val_loss", "val_acc")} == pytest.approx(
+        engine.evaluate(model, batches["val"], CPU, split="val")
+    )
+
+
+def test_fit_without_scheduler_keeps_the_learning_rate():
+    x, y = small_problem()
+    batches = {"train": batches_of(x, y, 16), "val": batches_of(x, y, 16)}
+    model = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    rows = list(engine.fit(model, batches, optimizer, None, 3, CPU))
+    assert [row["lr"] for row in rows] == [0.1, 0.1, 0.1]
+
+
+def test_seed_everything_repeats_every_random_source():
+    import random
+
+    def draws(seed):
+        engine.seed_everything(seed)
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    assert draws(3) == draws(3)
+    assert all(a != b for a, b in zip(draws(3), draws(4), strict=True))
+
+
+def test_deterministic_switches_torch_to_deterministic_algorithms():
+    try:
+        engine.seed_everything(0, deterministic=True)
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
+    engine.seed_everything(0)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_pick_device(monkeypatch):
+    assert engine.pick_device("cpu") == CPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert engine.pick_device("auto") == CPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert engine.pick_device("auto") == torch.device("cuda")
+
+
+def test_loaders_batch_every_split_and_shuffle_only_training():
+    data = module("data").split(*small_problem(n=100), 0.2, 0.2, split_seed=0)
+    batches = make_loaders(data, {"batch_size": 16, "num_workers": 0}, seed=0)
+    assert [len(batches[split].dataset) for split in ("train", "val", "test")] == [60, 20, 20]
+    assert batches["train"].batch_size == 16
+    first = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=0)["train"]]
+    again = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=0)["train"]]
+    other = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=1)["train"]]
+    assert first == again and sorted(first[0]) == sorted(data.y_train.tolist())
+    assert first != other  # the seed sets the order
+    val = torch.cat([x for x, _ in batches["val"]]).numpy()
+    assert (val == data.x_val).all()  # in order
+
+
+def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
+    cfg = compose_job("train", ["model=cnn"])
+    data = instantiate(cfg.data)
+    model, _, _ = engine.build(cfg, data, CPU)
+    path = tmp_path / engine.CHECKPOINT
+    engine.save_checkpoint(path, model, cfg.model, data)
+
+    state = torch.load(path, weights_only=True)
+    assert state["input_shape"] == [1, 8, 8] and state["num_classes"] == 10
+    assert state["model_config"]["_target_"] == f"{PACKAGE}.models.CNN"
+    loaded = engine.load_checkpoint(path, CPU)
+    x = torch.from_numpy(data.x_test[:4])
+    assert torch.equal(loaded.eval()(x), model.eval()(x))
+    assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    cfg = compose_job("train", [])
+    data = instantiate(cfg.data)
+    model, _, _ = engine.build(cfg, data, CPU)
+    path = tmp_path / engine.CHECKPOINT
+    engine.save_checkpoint(path, model, cfg.model, data)
+    before = path.read_bytes()
+
+    def interrupted(state, file):
+        with open(file, "wb") as half:
+            half.write(b"half a checkpoint")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        engine.save_checkpoint(path, model, cfg.model, data)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_seed_fixes_the_run_and_changes_it(tmp_path):
+    first, first_rows = train_in_process(tmp_path / "a", "seed=1")
+    again, again_rows = train_in_process(tmp_path / "b", "seed=1", "tags=[b]")
+    other, _ = train_in_process(tmp_path / "c", "seed=2")
+    assert first == again and first_rows == again_rows
+    assert first != other
+
+
+def test_training_settings_reach_the_run(tmp_path):
+    metrics, rows = train_in_process(tmp_path, "trainer.max_epochs=3", "scheduler=cosine")
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    lr = [float(row["lr"]) for row in rows]
+    assert lr[0] == 2e-3 and lr[0] > lr[1] > lr[2]  # adam's lr, cosine decay
+    assert 0.0 < metrics["test_acc"] <= 1.0

@@ -1,0 +1,48 @@
+"""Training and evaluation of scikit-learn estimators: fit, measure, save and load."""
+
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.metrics import accuracy_score, log_loss
+
+from .data import Splits
+from .results import write_atomically
+
+# the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
+CHECKPOINT = "model.joblib"
+
+
+def flat(x: np.ndarray) -> np.ndarray:
+    """Samples as rows of features: images [n, 1, 8, 8] become [n, 64]."""
+    return x.reshape(len(x), -1)
+
+
+def fit(model, data: Splits) -> dict[str, float]:
+    """Fit on the training split. One fit is one epoch: its metrics row holds the epoch number
+    and the training and validation metrics, like an epoch of the other frameworks."""
+    model.fit(flat(data.x_train), data.y_train)
+    train = evaluate(model, data.x_train, data.y_train, split="train")
+    return {"epoch": 1, **train, **evaluate(model, data.x_val, data.y_val, split="val")}
+
+
+def evaluate(model, x, y, split: str) -> dict[str, float]:
+    """Log loss and accuracy of a fitted classifier, as {split}_loss and {split}_acc."""
+    proba = model.predict_proba(flat(x))
+    predicted = model.classes_[proba.argmax(axis=1)]
+    return {
+        f"{split}_loss": float(log_loss(y, proba, labels=model.classes_)),
+        f"{split}_acc": float(accuracy_score(y, predicted)),
+    }
+
+
+def save_checkpoint(path: Path, model) -> None:
+    """joblib, scikit-learn's own format, written atomically (an interrupted save leaves the
+    previous file)."""
+    write_atomically(path, lambda file: joblib.dump(model, file))
+
+
+def load_checkpoint(path: Path):
+    """The model saved by `save_checkpoint`. joblib files are pickles, which run code when
+    loaded: load only files you trust, such as your own runs."""
+    return joblib.load(path)

@@ -1,0 +1,32 @@
+"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/model.joblib`."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig
+
+from . import paths, results
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="eval", version_base="1.3")
+def main(cfg: DictConfig) -> dict[str, float]:
+    """Command-line entry point; returns the test metrics."""
+    return evaluate(cfg)
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    from hydra.utils import instantiate
+
+    from . import engine
+
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+    data = instantiate(cfg.data)
+    model = engine.load_checkpoint(checkpoint)
+    log.info("Checkpoint: %s", checkpoint)
+    return results.save(engine.evaluate(model, data.x_test, data.y_test, split="test"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Fit a model: `train`, `train model=random_forest`, `train -m model.classifier.C=0.1,1,10`."""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from . import paths, results
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Command-line entry point; returns the metric that sweepers optimize."""
+    return train(cfg)[cfg.optimized_metric]
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    # scikit-learn is imported here, not at the top of the file: `--help` stays instant
+    from hydra.utils import instantiate
+
+    from . import engine
+
+    out = paths.output_dir()
+    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+
+    data = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    log.info("Fitting %s on %d samples", type(model[-1]).__name__, len(data.y_train))
+
+    epoch = engine.fit(model, data)
+    results.append_row(out / "metrics.csv", epoch)
+    engine.save_checkpoint(out / engine.CHECKPOINT, model)
+    test = engine.evaluate(model, data.x_test, data.y_test, split="test")
+    # metrics.json: the validation metrics and the test metrics
+    return results.save(results.final_metrics(epoch, test))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The scikit-learn engine: every option builds, the metrics are right, model files."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import ALL_OPTIONS, choose, compose_job, module, train_in_process
+from hydra.utils import instantiate
+from sklearn.pipeline import Pipeline
+
+engine = module("engine")
+train = module("train")
+
+
+@pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
+def test_every_option_builds(group, option, digits_csv):
+    overrides = choose(group, option)
+    if "data=csv" in overrides:
+        overrides += [f"data.path={digits_csv}"]
+    cfg = compose_job("train", overrides)
+    data = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+
+    assert data.x_train.shape[1:] == data.input_shape
+    assert isinstance(model, Pipeline) and type(model[0]).__name__ == "StandardScaler"
+    x = engine.flat(data.x_train[:200])
+    assert model.fit(x, data.y_train[:200]).predict(x).shape == (200,)
+
+
+def test_flat_makes_one_row_per_sample():
+    x = np.arange(2 * 1 * 2 * 3).reshape(2, 1, 2, 3)
+    assert engine.flat(x).tolist() == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
+
+
+class FixedModel:
+    """A fitted classifier whose probabilities are given."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, proba):
+        self.proba = np.array(proba)
+
+    def predict_proba(self, x):
+        return self.proba
+
+
+def test_evaluate_matches_a_hand_computed_loss_and_accuracy():
+    model = FixedModel([[0.8, 0.2], [0.4, 0.6], [0.3, 0.7]])
+    x, y = np.zeros((3, 2)), np.array([0, 0, 1])  # right, wrong, right
+    metrics = engine.evaluate(model, x, y, split="test")
+    assert metrics.keys() == {"test_loss", "test_acc"}
+    assert metrics["test_loss"] == pytest.approx(
+        -(math.log(0.8) + math.log(0.4) + math.log(0.7)) / 3
+    )
+    assert metrics["test_acc"] == pytest.approx(2 / 3)
+
+
+def test_fit_is_one_epoch_of_training_and_validation_metrics():
+    cfg = compose_job("train", ["data.limit=300"])
+    data = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    row = engine.fit(model, data)
+    assert row == {
+        "epoch": 1,
+        **engine.evaluate(model, data.x_train, data.y_train, split="train"),
+        **engine.evaluate(model, data.x_val, data.y_val, split="val"),
+    }
+    assert row["train_acc"] > 0.9
+
+
+def test_model_file_round_trip(tmp_path):
+    cfg = compose_job("train", ["data.limit=300"])
+    data = instantiate(cfg.data)
+    model = instantiate(cfg.model)
+    engine.fit(model, data)
+    path = tmp_path / engine.CHECKPOINT
+    engine.save_checkpoint(path, model)
+    loaded = engine.load_checkpoint(path)
+    x = engine.flat(data.x_test)
+    assert (loaded.predict(x) == model.predict(x)).all()
+    assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_an_interrupted_save_keeps_the_previous_model_file(tmp_path, monkeypatch):
+    path = tmp_path / engine.CHECKPOINT
+    engine.save_checkpoint(path, {"model": "before"})
+    before = path.read_bytes()
+
+    def interrupted(model, file):
+        with open(file, "wb") as half:
+            half.write(b"half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.joblib, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        engine.save_checkpoint(path, {"model": "after"})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_seed_fixes_the_run_and_changes_it(tmp_path):
+    forest = ["model=random_forest", "model.classifier.n_estimators=5"]
+    first, first_rows = train_in_process(tmp_path / "a", *forest, "seed=1")
+    again, again_rows = train_in_process(tmp_path / "b", *forest, "seed=1", "tags=[b]")
+    other, _ = train_in_process(tmp_path / "c", *forest, "seed=2")
+    assert first == again and first_rows == again_rows
+    assert first != other
+
+
+def test_experiment_overrides_groups_and_keys():
+    cfg = compose_job("train", ["experiment=big_forest"])
+    assert cfg.model.classifier._target_ == "sklearn.ensemble.RandomForestClassifier"
+    assert cfg.model.classifier.n_estimators == 500
+
+
+def test_command_line_overrides_beat_experiment():
+    cfg = compose_job("train", ["experiment=big_forest", "model.classifier.n_estimators=7"])
+    assert cfg.model.classifier.n_estimators == 7

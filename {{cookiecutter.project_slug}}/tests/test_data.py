@@ -1,0 +1,132 @@
+"""Data sets: split sizes and contents, the CSV loader, and where `data=csv` reads from."""
+
+import numpy as np
+import pytest
+from conftest import compose_job, module
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+
+data = module("data")
+
+
+def numbered(n: int = 100):
+    """Features that name their row (x[i] == i) and alternating labels 0, 1."""
+    return np.arange(n).reshape(n, 1), np.arange(n) % 2
+
+
+def test_split_sizes_follow_the_fractions_and_keep_every_sample_once():
+    x, y = numbered(100)
+    splits = data.split(x, y, val_fraction=0.2, test_fraction=0.3, split_seed=0)
+    # 30 test and 20 validation samples (fractions of all 100), the other 50 for training
+    assert (len(splits.y_train), len(splits.y_val), len(splits.y_test)) == (50, 20, 30)
+    rows = np.concatenate([splits.x_train, splits.x_val, splits.x_test]).ravel()
+    assert sorted(rows.tolist()) == list(range(100))
+    labels = np.concatenate([splits.y_train, splits.y_val, splits.y_test])
+    assert sorted(labels.tolist()) == sorted(y.tolist())
+    for features, classes in [(splits.x_train, splits.y_train), (splits.x_test, splits.y_test)]:
+        assert (features.ravel() % 2 == classes).all()  # each row keeps its own label
+
+
+def test_split_is_stratified_typed_and_shaped():
+    x, y = numbered(100)
+    splits = data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
+    for classes in (splits.y_train, splits.y_val, splits.y_test):
+        assert classes.sum() * 2 == len(classes)  # as many 1s as 0s in every split
+    assert splits.x_train.dtype == np.float32 and splits.y_train.dtype == np.int64
+    assert splits.input_shape == (1,)
+    assert splits.num_classes == 2
+
+
+def test_split_seed_decides_the_split():
+    x, y = numbered(100)
+
+    def test_rows(seed):
+        splits = data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=seed)
+        return sorted(splits.x_test.ravel().tolist())
+
+    assert test_rows(0) == test_rows(0)
+    assert test_rows(0) != test_rows(1)
+
+
+def test_limit_keeps_the_first_training_samples_only():
+    x, y = numbered(100)
+    full = data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
+    limited = data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0, limit=7)
+    assert limited.x_train.tolist() == full.x_train[:7].tolist()
+    assert limited.y_train.tolist() == full.y_train[:7].tolist()
+    assert limited.x_test.tolist() == full.x_test.tolist()
+    assert limited.x_val.tolist() == full.x_val.tolist()
+
+
+def test_num_classes_counts_from_zero_to_the_largest_label():
+    x = np.zeros((30, 2))
+    y = np.array([0, 3, 5] * 10)
+    assert data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0).num_classes == 6
+
+
+def test_digits_are_scaled_images_in_ten_classes():
+    digits = data.load_digits(val_fraction=0.15, test_fraction=0.2, split_seed=0)
+    # scikit-learn's 1,797 digits: 359 test (20%), 270 val (15%), 1,168 train
+    assert (len(digits.y_train), len(digits.y_val), len(digits.y_test)) == (1168, 270, 359)
+    assert digits.input_shape == (1, 8, 8) and digits.x_train.shape == (1168, 1, 8, 8)
+    assert digits.num_classes == 10
+    pixels = np.concatenate([digits.x_train.ravel(), digits.x_test.ravel()])
+    assert pixels.min() == 0.0 and pixels.max() == 1.0  # 0..16 scaled by 1/16
+
+
+def write_table(path, rows=40):
+    """A CSV with the label between two feature columns: a = i, label = i % 2, b = 10 * i."""
+    lines = ["a,label,b"] + [f"{i},{i % 2},{10 * i}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_csv_features_are_every_column_but_the_label(tmp_path):
+    table = write_table(tmp_path / "table.csv")
+    splits = data.load_csv(str(table), "label", val_fraction=0.25, test_fraction=0.25, split_seed=0)
+    assert splits.input_shape == (2,)
+    features = np.concatenate([splits.x_train, splits.x_val, splits.x_test])
+    labels = np.concatenate([splits.y_train, splits.y_val, splits.y_test])
+    assert (features[:, 1] == 10 * features[:, 0]).all()
+    assert (labels == features[:, 0] % 2).all()
+    assert sorted(features[:, 0].tolist()) == list(range(40))
+
+
+def test_csv_rows_reshape_to_input_shape(tmp_path, digits_csv):
+    splits = data.load_csv(
+        str(digits_csv), "label", [1, 8, 8], val_fraction=0.15, test_fraction=0.2, split_seed=0
+    )
+    assert splits.input_shape == (1, 8, 8) and splits.x_test.shape == (359, 1, 8, 8)
+    assert splits.num_classes == 10
+
+
+def test_csv_without_the_label_column_names_the_columns(tmp_path):
+    table = write_table(tmp_path / "table.csv")
+    with pytest.raises(ValueError, match=r"data.target_column: 'y' is not a column of .*'label'"):
+        data.load_csv(str(table), "y", val_fraction=0.25, test_fraction=0.25, split_seed=0)
+
+
+def test_csv_path_is_read_from_the_launch_directory(tmp_path, monkeypatch):
+    write_table(tmp_path / "table.csv")
+    monkeypatch.chdir(tmp_path)
+    splits = data.load_csv(
+        "table.csv", "label", val_fraction=0.25, test_fraction=0.25, split_seed=0
+    )
+    assert len(splits.y_train) + len(splits.y_val) + len(splits.y_test) == 40
+
+
+def test_data_csv_reads_dataset_csv_in_paths_data_dir(tmp_path, monkeypatch):
+    """Changing paths.data_dir changes which file `data=csv` reads."""
+    for folder, rows in [("small", 40), ("large", 80)]:
+        (tmp_path / folder).mkdir()
+        write_table(tmp_path / folder / "dataset.csv", rows)
+    monkeypatch.chdir(tmp_path)
+
+    def samples(data_dir: str) -> int:
+        splits = instantiate(compose_job("train", ["data=csv", f"paths.data_dir={data_dir}"]).data)
+        return len(splits.y_train) + len(splits.y_val) + len(splits.y_test)
+
+    assert samples("small") == 40
+    assert samples("large") == 80
+    with pytest.raises(InstantiationException, match=r"data.path: no file at .*missing/dataset"):
+        samples("missing")

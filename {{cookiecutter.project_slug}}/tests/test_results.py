@@ -1,0 +1,55 @@
+"""Run results: metrics.csv rows, metrics.json and the closing log lines."""
+
+import csv
+import json
+import logging
+
+import pytest
+from conftest import module
+
+results = module("results")
+
+
+def read_rows(path):
+    with open(path, newline="") as file:
+        return list(csv.reader(file))
+
+
+def test_rows_share_the_first_rows_header(tmp_path):
+    path = tmp_path / "metrics.csv"
+    results.append_row(path, {"epoch": 1, "loss": 0.5})
+    results.append_row(path, {"loss": 0.25, "epoch": 2})  # columns are matched by name
+    assert read_rows(path) == [["epoch", "loss"], ["1", "0.5"], ["2", "0.25"]]
+
+
+def test_a_new_metric_becomes_a_column(tmp_path):
+    path = tmp_path / "metrics.csv"
+    results.append_row(path, {"epoch": 1, "loss": 0.5, "f1": 0.75})
+    assert read_rows(path)[0] == ["epoch", "loss", "f1"]
+
+
+def test_a_key_that_is_not_a_column_is_refused(tmp_path):
+    path = tmp_path / "metrics.csv"
+    results.append_row(path, {"epoch": 1})
+    with pytest.raises(ValueError, match="f1"):
+        results.append_row(path, {"epoch": 2, "f1": 0.5})
+
+
+def test_final_metrics_are_the_validation_and_test_metrics():
+    last_epoch = {"epoch": 3, "lr": 0.1, "train_loss": 0.2, "val_loss": 0.3, "val_acc": 0.9}
+    test = {"test_loss": 0.4, "test_acc": 0.8}
+    assert results.final_metrics(last_epoch, test) == {
+        "val_loss": 0.3,
+        "val_acc": 0.9,
+        "test_loss": 0.4,
+        "test_acc": 0.8,
+    }
+
+
+def test_save_writes_metrics_json_and_one_line_per_metric(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)  # outside a Hydra run, the run folder is the working directory
+    metrics = {"val_acc": 0.5, "test_acc": 0.96875}
+    with caplog.at_level(logging.INFO):
+        assert results.save(metrics) == metrics
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert caplog.messages == [f"Run folder: {tmp_path}", "test_acc: 0.9688", "val_acc: 0.5000"]

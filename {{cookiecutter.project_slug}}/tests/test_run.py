@@ -1,0 +1,80 @@
+"""Real runs of the command line: a training run's files, evaluation, sweeps, CSV data."""
+
+import csv
+
+from conftest import compose_job, module, read_json, run_cli, the_run_folder
+
+engine = module("engine")
+
+
+def test_training_run_writes_its_artifacts(trained_run):
+    hydra_files = [".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml"]
+    for name in [*hydra_files, "train.log", "metrics.csv", "metrics.json", engine.CHECKPOINT]:
+        assert (trained_run / name).is_file(), name
+    assert "debug=fast" in (trained_run / ".hydra/overrides.yaml").read_text()
+    assert not list(trained_run.glob("*.partial"))
+
+
+def test_metrics_csv_has_a_full_row_per_epoch(trained_run):
+    rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
+    assert [int(row["epoch"]) for row in rows] == list(range(1, len(rows) + 1))
+    assert {"train_loss", "train_acc", "val_loss", "val_acc"} <= set(rows[0])
+    for row in rows:
+        values = [float(value) for value in row.values()]  # no blank or text cell
+        assert all(0.0 <= value for value in values)
+
+
+def test_metrics_json_holds_the_last_epoch_and_the_test_metrics(trained_run):
+    metrics = read_json(trained_run / "metrics.json")
+    last_epoch = list(csv.DictReader((trained_run / "metrics.csv").open()))[-1]
+    val = {name: float(value) for name, value in last_epoch.items() if name.startswith("val_")}
+    test = {name: value for name, value in metrics.items() if name.startswith("test_")}
+    assert metrics == {**val, **test}
+    assert set(test) == {"test_loss", "test_acc"}
+    assert 0.0 <= metrics["test_acc"] <= 1.0
+
+
+def test_log_ends_with_the_run_folder_and_every_metric(trained_run):
+    log = (trained_run / "train.log").read_text()
+    assert f"Run folder: {trained_run}" in log
+    for name, value in read_json(trained_run / "metrics.json").items():
+        assert f"{name}: {value:.4f}" in log
+    assert "DEBUG" in log  # debug=fast turns on hydra.verbose for this package
+
+
+def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):
+    run_cli("evaluate", f"ckpt_path={trained_run / engine.CHECKPOINT}", cwd=tmp_path)
+    eval_run = the_run_folder(tmp_path)
+    assert (eval_run / "evaluate.log").is_file()
+    trained = read_json(trained_run / "metrics.json")
+    test = {name: value for name, value in trained.items() if name.startswith("test_")}
+    assert read_json(eval_run / "metrics.json") == test
+
+
+def test_main_returns_the_optimized_metric(tmp_path):
+    """What a sweeper optimizes: the metrics.json entry that `optimized_metric` names."""
+    cfg = compose_job("train", ["debug=fast", "optimized_metric=val_loss"], output_dir=tmp_path)
+    returned = module("train").main(cfg)
+    metrics = read_json(tmp_path / "metrics.json")
+    assert returned == metrics["val_loss"] != metrics["val_acc"]
+
+
+def test_multirun_gives_one_folder_per_job(tmp_path):
+    run_cli("train", "-m", "seed=1,2", "debug=fast", cwd=tmp_path)
+    (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")
+    assert (sweep / "multirun.yaml").is_file()
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
+    assert [p.name for p in jobs] == ["0", "1"]
+    for job, seed in zip(jobs, ["seed=1", "seed=2"], strict=True):
+        assert seed in (job / ".hydra/overrides.yaml").read_text()
+        assert (job / engine.CHECKPOINT).is_file() and (job / "metrics.json").is_file()
+
+
+def test_csv_data_path_is_relative_to_the_launch_dir_even_with_chdir(tmp_path, digits_csv):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "digits.csv").write_bytes(digits_csv.read_bytes())
+    data = ["data=csv", "data.path=tables/digits.csv"]
+    run_cli("train", *data, "hydra.job.chdir=true", "debug=fast", cwd=tmp_path)
+    run = the_run_folder(tmp_path)
+    assert (run / "metrics.json").is_file() and (run / engine.CHECKPOINT).is_file()
+    assert not (run / "tables").exists()
