@@ -10,7 +10,7 @@ LINTED := answer_rules.py local_extensions.py hooks tests benchmarks devtools
 TEMPLATE := {{cookiecutter.project_slug}}
 TEMPLATE_RUFF := --config devtools/ruff-template.toml
 
-.PHONY: demo test bench docs lint clean
+.PHONY: demo test bench mutation docs lint clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ $(VENV)/.bench: $(VENV)/.installed
 # Every figure of docs/benchmarks.md, side by side in one run (about 15 minutes on 2 cores).
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+$(VENV)/.mutation: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --group mutation
+	touch $@
+
+# mutmut over each framework's generated package; writes docs/mutation.md (about 15 minutes)
+mutation: $(VENV)/.mutation
+	$(BIN)/python -m devtools.mutation $(MUTATION_ARGS)
 
 # docs/architecture.md's table of option layers, from the template's _layers/ folder
 docs: $(VENV)/.installed

@@ -58,6 +58,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/configs/data_model/digits_cnn.yaml",
         f"{src}/configs/experiment/cnn_cosine.yaml",
         f"{src}/configs/debug/fast.yaml",
+        "tests/test_loaders.py",
         "tests/test_models.py",
     }
     own = {

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import logging
 import subprocess
 import sys
 from importlib import resources
@@ -71,10 +72,15 @@ def run_cli(entry_point: str, *args: str, cwd: Path) -> None:
     """Run `train` or `evaluate` as its command does (argv, working directory, main()), but
     inside this process: the heavy libraries are imported once for the whole suite."""
     main = module(entry_point).main
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
         patch.setattr(sys, "argv", [command(entry_point), *args])
         main()  # Hydra turns an exception into SystemExit(1), which fails the test
+    for handler in set(root.handlers) - set(handlers):  # the run's log file is complete
+        root.removeHandler(handler)
+        handler.close()
 
 
 def run_command(entry_point: str, *args: str, cwd: Path, env: dict | None = None) -> str:
@@ -98,6 +104,11 @@ def the_run_folder(launch_dir: Path) -> Path:
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def log_messages(path: Path) -> list[str]:
+    """The messages of a run's log file, without the time, logger and level before them."""
+    return [line.split("] - ", 1)[1] for line in path.read_text().splitlines() if "] - " in line]
 
 
 @pytest.fixture(scope="session")

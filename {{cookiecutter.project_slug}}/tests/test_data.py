@@ -29,7 +29,7 @@ def test_split_sizes_follow_the_fractions_and_keep_every_sample_once():
 
 def test_split_is_stratified_typed_and_shaped():
     x, y = numbered(100)
-    splits = data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
+    splits = data.split(x, y.astype(float), val_fraction=0.2, test_fraction=0.2, split_seed=0)
     for classes in (splits.y_train, splits.y_val, splits.y_test):
         assert classes.sum() * 2 == len(classes)  # as many 1s as 0s in every split
     assert splits.x_train.dtype == np.float32 and splits.y_train.dtype == np.int64

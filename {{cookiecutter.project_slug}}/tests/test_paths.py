@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, module
+from conftest import PACKAGE, compose_job, module
 
 paths = module("paths")
 
@@ -60,6 +60,17 @@ def test_helpers_outside_hydra(tmp_path, monkeypatch):
     assert paths.resolve("~/file.csv") == Path.home() / "file.csv"
     assert paths.data_dir() == tmp_path / "data"
     assert paths.output_dir() == tmp_path
+
+
+def test_original_cwd_is_the_launch_directory_after_chdir(tmp_path, monkeypatch):
+    """In a run with hydra.job.chdir=true the process has moved into the run folder."""
+    monkeypatch.chdir(tmp_path)
+    compose_job("train", output_dir=tmp_path / "run")
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")
+    assert paths.original_cwd() == tmp_path
+    assert paths.resolve("data/x.csv") == tmp_path / "data" / "x.csv"
+    assert paths.output_dir() == tmp_path / "run"
 
 
 def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):

@@ -1,7 +1,6 @@
 """Run results: metrics.csv rows, metrics.json and the closing log lines."""
 
 import csv
-import json
 import logging
 
 import pytest
@@ -35,6 +34,33 @@ def test_a_key_that_is_not_a_column_is_refused(tmp_path):
         results.append_row(path, {"epoch": 2, "f1": 0.5})
 
 
+def test_writes_go_through_a_partial_file_beside_the_target(tmp_path):
+    target = tmp_path / "model.bin"
+    seen = []
+
+    def write(file):
+        seen.append(file)
+        file.write_bytes(b"new")
+
+    results.write_atomically(target, write)
+    assert seen == [tmp_path / "model.bin.partial"]
+    assert target.read_bytes() == b"new" and not seen[0].exists()
+
+
+def test_a_failed_write_keeps_the_previous_file_and_no_partial_one(tmp_path):
+    target = tmp_path / "model.bin"
+    target.write_bytes(b"old")
+
+    def write(file):
+        file.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        results.write_atomically(target, write)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
+    assert target.read_bytes() == b"old"
+
+
 def test_final_metrics_are_the_validation_and_test_metrics():
     last_epoch = {"epoch": 3, "lr": 0.1, "train_loss": 0.2, "val_loss": 0.3, "val_acc": 0.9}
     test = {"test_loss": 0.4, "test_acc": 0.8}
@@ -51,5 +77,6 @@ def test_save_writes_metrics_json_and_one_line_per_metric(tmp_path, monkeypatch,
     metrics = {"val_acc": 0.5, "test_acc": 0.96875}
     with caplog.at_level(logging.INFO):
         assert results.save(metrics) == metrics
-    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    text = (tmp_path / "metrics.json").read_text()
+    assert text == '{\n  "val_acc": 0.5,\n  "test_acc": 0.96875\n}\n'  # one entry per line
     assert caplog.messages == [f"Run folder: {tmp_path}", "test_acc: 0.9688", "val_acc: 0.5000"]

@@ -2,7 +2,8 @@
 
 import csv
 
-from conftest import compose_job, module, read_json, run_cli, the_run_folder
+import pytest
+from conftest import compose_job, log_messages, module, read_json, run_cli, the_run_folder
 
 engine = module("engine")
 
@@ -35,11 +36,16 @@ def test_metrics_json_holds_the_last_epoch_and_the_test_metrics(trained_run):
 
 
 def test_log_ends_with_the_run_folder_and_every_metric(trained_run):
-    log = (trained_run / "train.log").read_text()
-    assert f"Run folder: {trained_run}" in log
-    for name, value in read_json(trained_run / "metrics.json").items():
-        assert f"{name}: {value:.4f}" in log
-    assert "DEBUG" in log  # debug=fast turns on hydra.verbose for this package
+    metrics = read_json(trained_run / "metrics.json")
+    closing = [f"Run folder: {trained_run}"]
+    closing += [f"{name}: {value:.4f}" for name, value in sorted(metrics.items())]
+    assert log_messages(trained_run / "train.log")[-len(closing) :] == closing
+
+
+def test_debug_logs_the_composed_config(trained_run):
+    """debug=fast turns on DEBUG lines for this package: the first one is the whole config."""
+    config = (trained_run / ".hydra" / "config.yaml").read_text()
+    assert "] - Config:\n" + config in (trained_run / "train.log").read_text()
 
 
 def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):
@@ -49,6 +55,19 @@ def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):
     trained = read_json(trained_run / "metrics.json")
     test = {name: value for name, value in trained.items() if name.startswith("test_")}
     assert read_json(eval_run / "metrics.json") == test
+
+
+def test_evaluate_logs_its_checkpoint(trained_run, tmp_path):
+    checkpoint = trained_run / engine.CHECKPOINT
+    run_cli("evaluate", f"ckpt_path={checkpoint}", cwd=tmp_path)
+    assert f"Checkpoint: {checkpoint}" in log_messages(the_run_folder(tmp_path) / "evaluate.log")
+
+
+def test_evaluate_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = compose_job("eval", ["ckpt_path=missing.ckpt"], output_dir=tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^ckpt_path: no file at .*missing\.ckpt"):
+        module("evaluate").evaluate(cfg)
 
 
 def test_main_returns_the_optimized_metric(tmp_path):

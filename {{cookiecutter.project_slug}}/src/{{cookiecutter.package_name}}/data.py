@@ -47,10 +47,9 @@ def load_csv(
         raise ValueError(
             f"data.target_column: {target_column!r} is not a column of {file} ({columns})"
         )
-    table = np.loadtxt(file, delimiter=",", skiprows=1, ndmin=2)
+    table = np.loadtxt(file, delimiter=",", skiprows=1)
     target = columns.index(target_column)
-    x = np.delete(table, target, axis=1)
-    y = table[:, target].astype(np.int64)
+    x, y = np.delete(table, target, axis=1), table[:, target]
     if input_shape is not None:
         x = x.reshape(-1, *input_shape)
     return split(x, y, **split_options)

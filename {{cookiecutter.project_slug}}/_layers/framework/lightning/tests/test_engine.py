@@ -3,6 +3,8 @@
 import csv
 import importlib
 import logging
+import os
+import pickle
 import warnings
 
 import pytest
@@ -12,6 +14,7 @@ from conftest import (
     PACKAGE,
     choose,
     compose_job,
+    log_messages,
     module,
     run_cli,
     the_run_folder,
@@ -66,20 +69,75 @@ def test_checkpoint_loads_with_weights_only(trained_run):
     assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
+def test_a_checkpoint_holding_code_is_refused(tmp_path):
+    """Checkpoints load with weights_only=True: a pickled object is never run."""
+    path = tmp_path / engine.CHECKPOINT
+    torch.save({"state_dict": {}, "payload": Exception("any object that pickle rebuilds")}, path)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        engine.load_checkpoint(path)
+
+
+def test_test_metrics_are_the_best_checkpoints(tmp_path):
+    """`train` tests the best epoch's weights, which the checkpoint holds, not the last
+    epoch's. Here "best" is the highest validation loss: the first of two epochs."""
+    out = tmp_path / "run"
+    worst = ["callbacks.model_checkpoint.monitor=val_loss", "callbacks.model_checkpoint.mode=max"]
+    metrics, rows = train_in_process(out, *worst)
+    assert float(rows[0]["val_loss"]) > float(rows[1]["val_loss"])
+    checkpoint = out / engine.CHECKPOINT
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 0  # saved after the first epoch
+    evaluated = module("evaluate").evaluate(
+        compose_job("eval", [f"ckpt_path={checkpoint}"], output_dir=tmp_path)
+    )
+    assert evaluated == {name: value for name, value in metrics.items() if name.startswith("test_")}
+
+
+def test_evaluate_prints_no_table(trained_run, capfd):
+    cfg = compose_job("train", ["debug=fast", "callbacks=none"], output_dir=trained_run.parent)
+    datamodule, model = engine.build(cfg, instantiate(cfg.data))
+    trainer = instantiate(cfg.trainer, enable_progress_bar=False)
+    capfd.readouterr()
+    metrics = engine.evaluate(trainer, model, datamodule)
+    assert set(metrics) == {"test_loss", "test_acc"}
+    assert capfd.readouterr().out == ""
+
+
+def test_seeding_is_silent_and_seeds_the_loader_workers(trained_run):
+    assert not any("Seed set to" in line for line in log_messages(trained_run / "train.log"))
+    assert os.environ.get("PL_SEED_WORKERS") == "1"  # Lightning's flag for seeding workers
+
+
+def test_resume_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = compose_job("train", ["debug=fast", "resume=missing.ckpt"], output_dir=tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^resume: no file at .*missing\.ckpt"):
+        train.train(cfg)
+
+
 def test_step_logs_the_loss_and_accuracy_of_a_batch(monkeypatch):
     cfg = compose_job("train", [])
     model = module("lit_module").Classifier.from_config(cfg, instantiate(cfg.data))
+    model.net = torch.nn.Identity()  # the inputs are the logits
     logged = {}
     monkeypatch.setattr(model, "log_dict", lambda metrics, **options: logged.update(metrics))
-    x = torch.zeros(4, 1, 8, 8)
-    y = torch.tensor([0, 1, 2, 3])
-    model.eval()  # no dropout: the same logits twice
-    logits = model(x)
-    loss = model.step((x, y), "val")
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 1.0], [5.0, 0.0, 0.0]])
+    y = torch.tensor([0, 1, 2, 1])  # right, right, right, wrong
+    loss = model.step((logits, y), "val")
     assert torch.allclose(loss, torch.nn.functional.cross_entropy(logits, y))
     assert set(logged) == {"val_loss", "val_acc"}
-    predicted = logits.argmax(dim=1)  # the same row for every input: one class at most is right
-    assert logged["val_acc"].item() == pytest.approx((predicted == y).float().mean().item())
+    assert logged["val_acc"].item() == pytest.approx(3 / 4)
+
+
+def test_metrics_csv_has_one_column_per_metric_and_epoch(trained_run):
+    rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
+    assert set(rows[0]) == {"epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"}
+
+
+def test_training_without_checkpoints_tests_the_last_weights(tmp_path):
+    off = ["callbacks=none", "+trainer.enable_checkpointing=false"]
+    metrics, _ = train_in_process(tmp_path, *off)
+    assert set(metrics) == {"val_loss", "val_acc", "test_loss", "test_acc"}
+    assert not (tmp_path / engine.CHECKPOINT).exists()
 
 
 def test_seed_fixes_the_run_and_changes_it(tmp_path):

@@ -30,11 +30,20 @@ def test_cnn_halves_the_image_per_block():
     assert cnn(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
 
 
+def test_dropout_is_off_unless_asked_for():
+    for model in (models.MLP([4], num_classes=2), models.CNN([1, 4, 4], num_classes=2)):
+        dropouts = [layer.p for layer in model.net if isinstance(layer, nn.Dropout)]
+        assert dropouts and set(dropouts) == {0.0}
+
+
 def test_cnn_refuses_inputs_it_cannot_use():
-    with pytest.raises(ValueError, match=r"CNN needs inputs shaped \[channels, height, width\]"):
+    needs = r"CNN needs inputs shaped \[channels, height, width\], got \[64\]; set data.input_shape"
+    with pytest.raises(ValueError, match=needs):
         models.CNN([64], num_classes=10)
-    with pytest.raises(ValueError, match="3 pooling blocks are too many for"):
+    with pytest.raises(ValueError, match=r"3 pooling blocks are too many for \[1, 4, 4\]"):
         models.CNN([1, 4, 4], num_classes=10, channels=[2, 2, 2])
+    with pytest.raises(ValueError, match="1 pooling blocks are too many"):
+        models.CNN([1, 8, 1], num_classes=10, channels=[2])  # a width of 1 cannot be halved
     assert models.CNN([1, 2, 2], num_classes=2, channels=[2])(torch.zeros(1, 1, 2, 2)).shape == (
         1,
         2,

@@ -1,17 +1,26 @@
 """The PyTorch engine: every option builds, the loop and the metrics are right, checkpoints."""
 
+import csv
 import math
+import pickle
 
 import numpy as np
 import pytest
 import torch
-from conftest import ALL_OPTIONS, PACKAGE, choose, compose_job, module, train_in_process
+from conftest import (
+    ALL_OPTIONS,
+    PACKAGE,
+    choose,
+    compose_job,
+    log_messages,
+    module,
+    train_in_process,
+)
 from hydra.utils import instantiate
 from torch import nn
 
 engine = module("engine")
 train = module("train")
-make_loaders = module("loaders").make_loaders
 CPU = torch.device("cpu")
 
 
@@ -146,22 +155,8 @@ def test_pick_device(monkeypatch):
     assert engine.pick_device("auto") == torch.device("cuda")
 
 
-def test_loaders_batch_every_split_and_shuffle_only_training():
-    data = module("data").split(*small_problem(n=100), 0.2, 0.2, split_seed=0)
-    batches = make_loaders(data, {"batch_size": 16, "num_workers": 0}, seed=0)
-    assert [len(batches[split].dataset) for split in ("train", "val", "test")] == [60, 20, 20]
-    assert batches["train"].batch_size == 16
-    first = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=0)["train"]]
-    again = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=0)["train"]]
-    other = [y.tolist() for _, y in make_loaders(data, {"batch_size": 60}, seed=1)["train"]]
-    assert first == again and sorted(first[0]) == sorted(data.y_train.tolist())
-    assert first != other  # the seed sets the order
-    val = torch.cat([x for x, _ in batches["val"]]).numpy()
-    assert (val == data.x_val).all()  # in order
-
-
 def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
-    cfg = compose_job("train", ["model=cnn"])
+    cfg = compose_job("train", ["model=cnn", "model.dropout=${optimizer.weight_decay}"])
     data = instantiate(cfg.data)
     model, _, _ = engine.build(cfg, data, CPU)
     path = tmp_path / engine.CHECKPOINT
@@ -170,10 +165,19 @@ def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
     state = torch.load(path, weights_only=True)
     assert state["input_shape"] == [1, 8, 8] and state["num_classes"] == 10
     assert state["model_config"]["_target_"] == f"{PACKAGE}.models.CNN"
+    assert state["model_config"]["dropout"] == 0.0  # interpolations are saved resolved
     loaded = engine.load_checkpoint(path, CPU)
     x = torch.from_numpy(data.x_test[:4])
     assert torch.equal(loaded.eval()(x), model.eval()(x))
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_a_checkpoint_holding_code_is_refused(tmp_path):
+    """Checkpoints load with weights_only=True: a pickled object is never run."""
+    path = tmp_path / engine.CHECKPOINT
+    torch.save({"state_dict": {}, "payload": Exception("any object that pickle rebuilds")}, path)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        engine.load_checkpoint(path, CPU)
 
 
 def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
@@ -202,6 +206,30 @@ def test_seed_fixes_the_run_and_changes_it(tmp_path):
     other, _ = train_in_process(tmp_path / "c", "seed=2")
     assert first == again and first_rows == again_rows
     assert first != other
+
+
+def test_seed_decides_the_initial_weights(tmp_path):
+    """With a learning rate of 0 the weights stay as initialized: only they tell runs apart."""
+    first, _ = train_in_process(tmp_path / "a", "seed=1", "optimizer.lr=0")
+    other, _ = train_in_process(tmp_path / "b", "seed=2", "optimizer.lr=0")
+    assert first["val_loss"] != other["val_loss"]
+
+
+def test_deterministic_reaches_torch(tmp_path):
+    try:
+        train_in_process(tmp_path, "trainer.deterministic=true")
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
+
+
+def test_the_log_tells_the_model_device_and_every_epoch(trained_run):
+    messages = log_messages(trained_run / "train.log")
+    assert "Training MLP for 2 epochs on cpu" in messages
+    rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
+    for row in rows:
+        scores = "  ".join(f"{name} {float(row[name]):.4f}" for name in list(row)[1:])
+        assert f"epoch {row['epoch']}/2  {scores}" in messages
 
 
 def test_training_settings_reach_the_run(tmp_path):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ALL_OPTIONS, choose, compose_job, module, train_in_process
+from conftest import ALL_OPTIONS, choose, compose_job, log_messages, module, train_in_process
 from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
@@ -35,10 +35,9 @@ def test_flat_makes_one_row_per_sample():
 class FixedModel:
     """A fitted classifier whose probabilities are given."""
 
-    classes_ = np.array([0, 1])
-
     def __init__(self, proba):
         self.proba = np.array(proba)
+        self.classes_ = np.arange(self.proba.shape[1])
 
     def predict_proba(self, x):
         return self.proba
@@ -53,6 +52,24 @@ def test_evaluate_matches_a_hand_computed_loss_and_accuracy():
         -(math.log(0.8) + math.log(0.4) + math.log(0.7)) / 3
     )
     assert metrics["test_acc"] == pytest.approx(2 / 3)
+
+
+def test_a_class_missing_from_a_split_still_counts_in_the_loss():
+    model = FixedModel([[0.5, 0.3, 0.2], [0.1, 0.6, 0.3]])  # three classes, no 2 in y
+    metrics = engine.evaluate(model, np.zeros((2, 2)), np.array([0, 1]), split="val")
+    assert metrics["val_loss"] == pytest.approx(-(math.log(0.5) + math.log(0.6)) / 2)
+    assert metrics["val_acc"] == 1.0
+
+
+def test_models_scale_then_classify():
+    model = instantiate(compose_job("train", []).model)
+    assert list(model.named_steps) == ["scale", "classify"]
+    assert type(model.named_steps["classify"]).__name__ == "LogisticRegression"
+
+
+def test_the_log_tells_the_model_and_the_training_samples(trained_run):
+    messages = log_messages(trained_run / "train.log")
+    assert "Fitting LogisticRegression on 256 samples" in messages  # debug=fast: data.limit=256
 
 
 def test_fit_is_one_epoch_of_training_and_validation_metrics():

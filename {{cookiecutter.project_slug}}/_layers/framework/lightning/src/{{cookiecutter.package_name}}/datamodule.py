@@ -9,10 +9,9 @@ from .loaders import make_loaders
 
 
 class SplitsDataModule(L.LightningDataModule):
-    def __init__(self, data: Splits, loader: Mapping, seed: int = 0):
+    def __init__(self, data: Splits, loader: Mapping):
         super().__init__()
-        self.data = data
-        self.batches = make_loaders(data, loader, seed=seed)
+        self.batches = make_loaders(data, loader)
 
     def train_dataloader(self):
         return self.batches["train"]

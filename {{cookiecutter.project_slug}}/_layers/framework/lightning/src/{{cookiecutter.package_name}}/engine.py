@@ -35,7 +35,7 @@ def quiet_lightning() -> None:
 
 def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
     """The data module (batches of configs/loader/) and the model of a run."""
-    return SplitsDataModule(data, cfg.loader, seed=cfg.seed), Classifier.from_config(cfg, data)
+    return SplitsDataModule(data, cfg.loader), Classifier.from_config(cfg, data)
 
 
 def make_trainer(cfg: DictConfig, out: Path) -> L.Trainer:

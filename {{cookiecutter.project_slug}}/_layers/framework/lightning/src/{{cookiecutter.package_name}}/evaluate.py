@@ -1,4 +1,4 @@
-"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/checkpoint.ckpt`."""
+"""`<project>-evaluate ckpt_path=<run folder>/checkpoint.ckpt`: test a saved model."""
 
 import logging
 
@@ -28,7 +28,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     datamodule = SplitsDataModule(instantiate(cfg.data), cfg.loader)
     model = engine.load_checkpoint(checkpoint)
-    trainer = instantiate(cfg.trainer, default_root_dir=paths.output_dir())
+    trainer = instantiate(cfg.trainer)  # it only tests: no file to write
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(trainer, model, datamodule))
 

@@ -25,7 +25,16 @@ class Classifier(L.LightningModule):
         scheduler: dict | None = None,
     ):
         super().__init__()
-        self.save_hyperparameters()
+        # named explicitly rather than read from this frame, which Lightning would otherwise do
+        self.save_hyperparameters(
+            {
+                "model": model,
+                "input_shape": input_shape,
+                "num_classes": num_classes,
+                "optimizer": optimizer,
+                "scheduler": scheduler,
+            }
+        )
         self.net = instantiate(model, input_shape=input_shape, num_classes=num_classes)
 
     @classmethod

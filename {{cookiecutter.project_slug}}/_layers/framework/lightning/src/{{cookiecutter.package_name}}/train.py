@@ -1,4 +1,4 @@
-"""Train a model: `train`, `train model=cnn optimizer.lr=3e-3`, `train -m optimizer=adam,sgd`."""
+"""`<project>-train`: train a model, e.g. `<project>-train model=cnn trainer=gpu`."""
 
 import logging
 

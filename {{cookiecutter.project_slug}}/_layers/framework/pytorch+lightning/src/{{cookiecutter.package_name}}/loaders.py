@@ -8,14 +8,14 @@ from torch.utils.data import DataLoader, TensorDataset
 from .data import Splits
 
 
-def make_loaders(data: Splits, settings: Mapping, seed: int = 0) -> dict[str, DataLoader]:
+def make_loaders(data: Splits, settings: Mapping) -> dict[str, DataLoader]:
     """A DataLoader per split, each given `settings` (batch_size, num_workers, any other
-    DataLoader argument); only the training batches are shuffled, in an order set by `seed`."""
+    DataLoader argument). Only the training batches are shuffled, in an order drawn from torch's
+    random generator: the run's seed fixes it."""
 
     def loader(x, y, shuffle: bool = False) -> DataLoader:
         dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
-        order = torch.Generator().manual_seed(seed)
-        return DataLoader(dataset, shuffle=shuffle, generator=order, **settings)
+        return DataLoader(dataset, shuffle=shuffle, **settings)
 
     return {
         "train": loader(data.x_train, data.y_train, shuffle=True),

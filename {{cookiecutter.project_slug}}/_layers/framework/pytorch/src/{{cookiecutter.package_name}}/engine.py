@@ -62,17 +62,17 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
     return {"train_loss": total_loss / seen, "train_acc": correct / seen}
 
 
-@torch.no_grad()
 def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[str, float]:
     """Mean loss and accuracy over `batches`, as {split}_loss and {split}_acc."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
-    for x, y in batches:
-        x, y = x.to(device), y.to(device)
-        logits = model(x)
-        total_loss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(dim=1) == y).sum().item()
-        seen += len(y)
+    with torch.no_grad():
+        for x, y in batches:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += len(y)
     return {f"{split}_loss": total_loss / seen, f"{split}_acc": correct / seen}
 
 

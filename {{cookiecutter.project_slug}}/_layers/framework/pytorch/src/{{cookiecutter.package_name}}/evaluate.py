@@ -1,4 +1,4 @@
-"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/checkpoint.pt`."""
+"""`<project>-evaluate ckpt_path=<run folder>/checkpoint.pt`: test a saved model."""
 
 import logging
 

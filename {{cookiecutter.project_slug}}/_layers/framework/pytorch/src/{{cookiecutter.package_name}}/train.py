@@ -1,4 +1,4 @@
-"""Train a model: `train`, `train model=cnn optimizer.lr=3e-3`, `train -m optimizer=adam,sgd`."""
+"""`<project>-train`: train a model, e.g. `<project>-train model=cnn optimizer.lr=3e-3`."""
 
 import logging
 
@@ -29,7 +29,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     device = engine.pick_device(cfg.trainer.device)
 
     data = instantiate(cfg.data)
-    batches = make_loaders(data, cfg.loader, seed=cfg.seed)
+    batches = make_loaders(data, cfg.loader)
     model, optimizer, scheduler = engine.build(cfg, data, device)
     epochs = cfg.trainer.max_epochs
     log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, device)

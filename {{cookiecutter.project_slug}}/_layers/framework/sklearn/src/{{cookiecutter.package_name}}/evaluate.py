@@ -1,4 +1,4 @@
-"""Test a saved model: `evaluate ckpt_path=outputs/runs/<date>/<time>/model.joblib`."""
+"""`<project>-evaluate ckpt_path=<run folder>/model.joblib`: test a saved model."""
 
 import logging
 

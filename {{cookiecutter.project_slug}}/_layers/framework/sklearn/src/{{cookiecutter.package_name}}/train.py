@@ -1,4 +1,4 @@
-"""Fit a model: `train`, `train model=random_forest`, `train -m model.classifier.C=0.1,1,10`."""
+"""`<project>-train`: fit a model, e.g. `<project>-train model=random_forest`."""
 
 import logging
 
