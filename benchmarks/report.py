@@ -133,7 +133,7 @@ def plot(results: dict, path: Path) -> None:
     multirun_ax.set_xticks(sizes, [str(n) for n in sizes])
     multirun_ax.set_xlabel("jobs in the sweep")
     multirun_ax.set_ylabel("median wall seconds")
-    multirun_ax.set_title("train -m debug=fast (pytorch)")
+    multirun_ax.set_title("my-project-train -m debug=fast (pytorch)")
     multirun_ax.legend(title="launcher")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -167,9 +167,10 @@ def report(results: dict, notes: dict) -> str:
         "",
         "## Mutants that survive",
         "",
-        "Each one with its change. An *equivalent* mutant behaves like the original for every",
-        "input the code can get, so no test can tell them apart; the reason is given. The rest",
-        "are gaps in the tests.",
+        "Each one with its change and the reason no test here can kill it: it behaves like the",
+        "original for every input the code can get (an *equivalent* mutant), or differs only",
+        "where these tests do not run (Windows line endings, a GPU). A mutant marked *not yet",
+        "killed* is a gap in the tests.",
         "",
     ]
     for framework, result in results["frameworks"].items():
@@ -179,8 +180,8 @@ def report(results: dict, notes: dict) -> str:
         for survivor in result["survivors"]:
             name = survivor["mutant"]
             why = equivalent(notes, framework, name)
-            kind = f"equivalent: {why}" if why else f"**{survivor['status']}**: not yet killed"
-            lines += [f"- `{name}`, {kind}", "", "  ```diff"]
+            kind = why if why else f"**{survivor['status']}**: not yet killed"
+            lines += [f"- `{name}`: {kind}", "", "  ```diff"]
             lines += [f"  {line}" for line in survivor["diff"].splitlines()]
             lines += ["  ```", ""]
     return "\n".join(lines)

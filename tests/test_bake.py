@@ -229,7 +229,9 @@ def test_default_bake_is_a_git_repository_with_one_commit(default_project):
 
 
 def test_init_git_off_leaves_no_repository(bake):
-    assert not (bake(init_git=False) / ".git").exists()
+    project = bake(init_git=False)
+    assert not (project / ".git").exists()
+    assert project_files(project) == expected_files()
 
 
 @pytest.mark.parametrize(
@@ -257,6 +259,7 @@ def test_license_text_and_metadata(bake, license, first_words):
 @pytest.mark.parametrize("python_version", ["3.10", "3.11", "3.12", "3.13"])
 def test_python_version_choice(bake, python_version):
     project = bake(python_version=python_version)
+    assert project_files(project) == expected_files()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={python_version}"
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + python_version.replace(".", "")
