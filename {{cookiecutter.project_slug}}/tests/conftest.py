@@ -49,6 +49,17 @@ def choose(group: str, option: str) -> list[str]:
     return [f"{group}={option}"]
 
 
+def compose_option(group: str, option: str, digits_csv: Path, output_dir=None) -> DictConfig:
+    """The `train` config with `option` of `group` chosen (data=csv reads `digits_csv`)."""
+    overrides = choose(group, option)
+    if "data=csv" in overrides:
+        overrides += [f"data.path={digits_csv}", "data.input_shape=[1,8,8]"]
+    cfg = compose_job("train", overrides, output_dir)
+    chosen = HydraConfig.get().runtime.choices
+    assert group == "data_model" or chosen[group] == option
+    return cfg
+
+
 @pytest.fixture(autouse=True)
 def no_hydra_run_left():
     """Each test starts outside any Hydra run, whatever the previous test ran in-process."""

@@ -10,8 +10,8 @@ import torch
 from conftest import (
     ALL_OPTIONS,
     PACKAGE,
-    choose,
     compose_job,
+    compose_option,
     log_messages,
     module,
     train_in_process,
@@ -26,10 +26,7 @@ CPU = torch.device("cpu")
 
 @pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
 def test_every_option_builds(group, option, digits_csv):
-    overrides = choose(group, option)
-    if "data=csv" in overrides:
-        overrides += [f"data.path={digits_csv}", "data.input_shape=[1,8,8]"]
-    cfg = compose_job("train", overrides)
+    cfg = compose_option(group, option, digits_csv)
     data = instantiate(cfg.data)
     model, optimizer, scheduler = engine.build(cfg, data, CPU)
 

@@ -4,7 +4,14 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ALL_OPTIONS, choose, compose_job, log_messages, module, train_in_process
+from conftest import (
+    ALL_OPTIONS,
+    compose_job,
+    compose_option,
+    log_messages,
+    module,
+    train_in_process,
+)
 from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
@@ -14,10 +21,7 @@ train = module("train")
 
 @pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
 def test_every_option_builds(group, option, digits_csv):
-    overrides = choose(group, option)
-    if "data=csv" in overrides:
-        overrides += [f"data.path={digits_csv}"]
-    cfg = compose_job("train", overrides)
+    cfg = compose_option(group, option, digits_csv)
     data = instantiate(cfg.data)
     model = instantiate(cfg.model)
 
