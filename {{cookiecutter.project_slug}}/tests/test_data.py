@@ -98,6 +98,7 @@ def test_given_classes_fix_the_indices_and_refuse_other_labels():
         (["0.7", "1.7"], r"the label '0.7' is not a whole number"),
         ([0.0, float("nan")], r"the label nan is not a whole number"),
         ([4, 4, 4], r"every sample has the label 4; a classifier needs two classes"),
+        (["cat", "", "dog"], r"sample 1 has no label"),
     ],
 )
 def test_labels_that_would_train_a_wrong_model_are_refused(labels, message):

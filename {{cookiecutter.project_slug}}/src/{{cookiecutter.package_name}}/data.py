@@ -85,6 +85,8 @@ def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
         numbers = values.astype(np.float64)
     except ValueError:
         values = values.astype(str)
+        if (values == "").any():
+            raise RunError(f"data: sample {int((values == '').argmax())} has no label") from None
     else:
         whole = np.isfinite(numbers) & (numbers == np.round(numbers))
         if not whole.all():

@@ -121,7 +121,7 @@ def test_seeding_is_silent_and_seeds_the_loader_workers(trained_run):
 def test_resume_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = compose_job("train", ["debug=fast", "resume=missing.ckpt"], output_dir=tmp_path)
-    with pytest.raises(module("errors").RunError, match=r"^resume: no file at .*missing\.ckpt"):
+    with pytest.raises(RunError, match=r"^resume: no file at .*missing\.ckpt"):
         train.train(cfg)
 
 
@@ -197,6 +197,13 @@ def test_importing_a_module_changes_no_logging_or_warnings():
         importlib.reload(module(name))
     assert lightning_logger.handlers == handlers
     assert warnings.filters == filters
+
+
+def test_resume_refuses_a_broken_checkpoint_with_one_line(tmp_path):
+    (tmp_path / "half.ckpt").write_bytes(b"half of a checkpoint")
+    cfg = compose_job("train", ["debug=fast", f"resume={tmp_path / 'half.ckpt'}"], tmp_path)
+    with pytest.raises(RunError, match=r"^resume: .*half\.ckpt is not a readable checkpoint"):
+        train.train(cfg)
 
 
 def test_a_diverging_run_fails_instead_of_reporting_nan(tmp_path):

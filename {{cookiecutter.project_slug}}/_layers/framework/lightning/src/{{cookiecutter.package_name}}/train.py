@@ -26,7 +26,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     import lightning as L
     from hydra.utils import instantiate
 
-    from . import engine
+    from . import checkpoints, engine
 
     out = paths.output_dir()
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
@@ -38,7 +38,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     trainer = engine.make_trainer(cfg, out)
 
     resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+    if resume is not None:
+        checkpoints.read(resume, "resume")  # a broken or foreign file: one line, before fitting
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume, weights_only=True)
     last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
     best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
     test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
