@@ -7,6 +7,9 @@ nothing on disk. Answers are data here: nothing in them is evaluated.
 import keyword
 import re
 import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 # PEP 440, appendix B (the canonical public version regex).
 PEP440 = re.compile(
@@ -22,26 +25,29 @@ PEP440 = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
+PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
 
-# Import names the generated project depends on or that tools treat specially: a package
-# with one of these names would shadow the real module.
-TAKEN = set(
-    "hydra omegaconf torch lightning pytorch_lightning sklearn numpy scipy pandas joblib yaml"
-    " colorlog matplotlib rich optuna mlflow wandb tensorboard submitit pytest setuptools pip"
-    " src test tests conftest configs".split()
-)
+
+def read_taken_names(path: Path = HERE / "taken_names.txt") -> frozenset[str]:
+    """The names in taken_names.txt: one a line, `#` starts a comment."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(name for line in lines if (name := line.split("#")[0].strip()))
+
+
+# Import names of the generated project's dependencies, dev and build tools, and Hydra plugins:
+# a package with one of these names would shadow the real module.
+TAKEN = read_taken_names()
 
 
 def package_name_problem(name: str) -> str | None:
     if not PACKAGE.fullmatch(name):
-        return "must be a lower-case Python identifier (a-z, 0-9, '_'; no leading digit)"
+        return "must be a lower-case Python identifier that starts with a letter (a-z, 0-9, '_')"
     if keyword.iskeyword(name):
         return "is a Python keyword"
     if name in sys.stdlib_module_names:
         return "would shadow the standard-library module of that name"
     if name in TAKEN:
-        return "would shadow a dependency or tool of the generated project"
+        return "would shadow a dependency or tool of the generated project (taken_names.txt)"
     return None
 
 

@@ -44,6 +44,11 @@ BAD_ANSWERS = [
     ("package_name", "test"),  # standard library
     ("package_name", "hydra"),  # a dependency
     ("package_name", "torch"),  # a dependency
+    ("package_name", "antlr4"),  # a dependency of a dependency (omegaconf)
+    ("package_name", "threadpoolctl"),  # scikit-learn's
+    ("package_name", "hydra_plugins"),  # every Hydra plugin's namespace
+    ("package_name", "_distutils_hack"),  # setuptools'; a leading '_' is refused by rule
+    ("package_name", "__main__"),
     ("package_name", "2fast"),
     ("package_name", "My_Package"),
     ("package_name", "my-package"),
