@@ -1,29 +1,29 @@
-"""Answers are data: hostile free text round-trips, bad names are refused with nothing on disk."""
+"""Answers are data: hostile free text round-trips; a bad answer is refused with one line that
+names the field, the value and the rule, and nothing on disk."""
 
+import json
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, answers
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-HOSTILE = (
-    "Ünïcødé \"quoted\" 'single' back\\slash: colon # hash\n"
-    "second line 日本 ✓ 🚀 {curly} $HOME ${x}"
-)
+from answer_rules import MAX_LENGTH, problems
+
+HOSTILE = "Ünïcødé \"quoted\" 'single' back\\slash: colon # hash ''' 日本 ✓ 🚀 {curly} $HOME ${x}"
+DEFAULTS = answers()
 
 
 def test_hostile_free_text_round_trips(cookies):
-    answers = {"project_name": HOSTILE, "description": HOSTILE, "author_name": HOSTILE}
-    result = cookies.bake(extra_context=answers)
+    given = {"project_name": HOSTILE, "description": HOSTILE, "author_name": HOSTILE}
+    result = cookies.bake(extra_context=given)
     assert result.exit_code == 0, result.exception
     project = result.project_path
-    assert (
-        project.name
-        == "unicode-quoted-single-back-slash-colon-hash-second-line-ri-ben-curly-home-x"
-    )
+    assert project.name == "unicode-quoted-single-back-slash-colon-hash-ri-ben-curly-home-x"
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata["description"] == HOSTILE
@@ -34,30 +34,206 @@ def test_hostile_free_text_round_trips(cookies):
         compile(path.read_text(), str(path), "exec")
 
 
+def refusal(field: str, value) -> str:
+    """The one message problems() gives for the default answers with `field` set to `value`."""
+    found = problems({**DEFAULTS, field: value})
+    assert len(found) == 1, found
+    assert found[0].startswith(f"Invalid {field} {value!r}: it "), found
+    assert len(found[0].splitlines()) == 1, found
+    return found[0]
+
+
+# Names pip, PyPI, the file system or Python would refuse or misread, each for its own reason.
+BAD_SLUGS = [
+    "",
+    " ",
+    ".",
+    "..",
+    "../x",
+    "../../x/y",
+    "a/b",
+    "..\\evil",
+    "/abs",
+    "my project",
+    'a"b',
+    "a'b",
+    "café",
+    "日本",
+    "-rf",
+    "--help",
+    ".hidden",
+    "proj.",
+    "proj-",
+    "_proj",
+    "proj_",
+    "a:b",
+    "a*b",
+    "a\tb",
+    "a\nb",
+    "a\x00b",
+    "a\x7fb",
+    "a\u2028b",
+    "ａｂｃ",  # full-width letters
+    "x" * (MAX_LENGTH["project_slug"] + 1),
+    "x" * 300,
+]
+BAD_PACKAGES = [
+    "",
+    "import",
+    "class",
+    "None",
+    "logging",
+    "test",
+    "os",
+    "2fast",
+    "My_Package",
+    "my-package",
+    "os.path",
+    "my package",
+    "café",
+    "_private",
+    "__main__",
+    "_distutils_hack",
+    "__editable___my_project_finder",
+    "hydra",
+    "hydra_plugins",
+    "omegaconf",
+    "antlr4",
+    "torch",
+    "lightning",
+    "sklearn",
+    "numpy",
+    "threadpoolctl",
+    "pytest",
+    "setuptools",
+    "src",
+    "tests",
+    "__import__('os').system('id')",  # data, never code
+    "x" * (MAX_LENGTH["package_name"] + 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("project_slug", v) for v in BAD_SLUGS] + [("package_name", v) for v in BAD_PACKAGES],
+)
+def test_bad_name_is_refused_by_its_rule(field, value):
+    refusal(field, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("project_slug", "a"),
+        ("project_slug", "My.Project_2-b"),
+        ("project_slug", "2fast"),
+        ("project_slug", "x" * MAX_LENGTH["project_slug"]),
+        ("package_name", "cats"),
+        ("package_name", "my_project_2"),
+        ("package_name", "x" * MAX_LENGTH["package_name"]),
+    ],
+)
+def test_good_name_passes(field, value):
+    assert problems({**DEFAULTS, field: value}) == []
+
+
+FREE_TEXT = ["project_name", "description", "author_name"]
+# one character of each kind that is not one line of printable text
+NOT_TEXT = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u200b"]
+NOT_TEXT += ["\u202e", "\ufeff", "\ud800", "\ue000", "\U0010fffd", "\u0378"]
+
+
+@pytest.mark.parametrize("field", [*FREE_TEXT, "author_email"])
+@pytest.mark.parametrize("char", NOT_TEXT, ids=[f"U+{ord(c):04X}" for c in NOT_TEXT])
+def test_free_text_must_be_one_line_of_printable_text(field, char):
+    value = f"a{char}b@example.com" if field == "author_email" else f"line one{char}line two"
+    message = refusal(field, value)
+    assert f"U+{ord(char):04X}" in message
+
+
+@pytest.mark.parametrize("field", FREE_TEXT)
+def test_free_text_longer_than_its_limit_is_refused_and_the_limit_passes(field):
+    assert problems({**DEFAULTS, field: "x" * MAX_LENGTH[field]}) == []
+    refusal(field, "x" * (MAX_LENGTH[field] + 1))
+
+
+@pytest.mark.parametrize("field", FREE_TEXT)
+@pytest.mark.parametrize("value", ["", "   ", "\u3000"])
+def test_free_text_must_not_be_empty(field, value):
+    refusal(field, value)
+
+
+@pytest.mark.parametrize("value", [HOSTILE, "Jean\u00a0Dupont", "東京\u3000太郎", "O'Brien <ob>"])
+def test_printable_text_and_spaces_pass(value):
+    assert problems({**DEFAULTS, "project_name": value, "author_name": value}) == []
+
+
+@pytest.mark.parametrize(
+    "email", ["you@example.com", "first.last+ml@sub.example.co.uk", "o'brien@x-y.io", "a%b@c.de"]
+)
+def test_good_email_passes(email):
+    assert problems({**DEFAULTS, "author_email": email}) == []
+
+
+BAD_EMAILS = ["not-an-email", "me@localhost", "a@b@c.de", 'a"b@c.de', "a b@c.de", "ü@ex.com"]
+BAD_EMAILS += ["a..b@c.de", ".a@c.de", "a,b@c.de", "a<b@c.de", "a@-c.de", "a@c.de.", "@c.de"]
+BAD_EMAILS += ["a@exämple.com", "x@[1.2.3.4]", "a(b)@c.de", "a@" + "c" * 251 + ".de"]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+def test_bad_email_is_refused(email):
+    refusal("author_email", email)
+
+
+@pytest.mark.parametrize("version", ["latest", "1.0 beta", " 1.0", "1.0\n", "1" * 65])
+def test_bad_version_is_refused(version):
+    refusal("version", version)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("python_version", "3.9"),
+        ("python_version", 3.11),  # a number in an edited replay file
+        ("framework", "tensorflow"),
+        ("framework", "PyTorch"),
+        ("license", "WTFPL"),
+        ("license", None),
+        ("init_git", "yes"),
+        ("init_git", 1),
+        ("version", 1.0),
+        ("project_name", ["a", "list"]),
+    ],
+)
+def test_choices_and_types_follow_cookiecutter_json(field, value):
+    refusal(field, value)
+
+
+def test_every_offered_choice_passes():
+    prompts = json.loads((ROOT / "cookiecutter.json").read_text())
+    for field in ("python_version", "framework", "license"):
+        for choice in prompts[field]:
+            assert problems({**DEFAULTS, field: choice}) == [], (field, choice)
+    for choice in (True, False):
+        assert problems({**DEFAULTS, "init_git": choice}) == []
+
+
+def test_package_name_follows_a_slug_with_dots_and_capitals():
+    assert answers(project_slug="My.Project-2")["package_name"] == "my_project_2"
+
+
+# Through cookiecutter itself: each refused while it renders the answers, before any folder.
 BAD_ANSWERS = [
     ("project_slug", "a/b"),
-    ("project_slug", "..\\evil"),
-    ("project_slug", ".."),
-    ("project_slug", " "),
-    ("package_name", "import"),  # keyword
-    ("package_name", "logging"),  # standard library
-    ("package_name", "test"),  # standard library
-    ("package_name", "hydra"),  # a dependency
-    ("package_name", "torch"),  # a dependency
-    ("package_name", "antlr4"),  # a dependency of a dependency (omegaconf)
-    ("package_name", "threadpoolctl"),  # scikit-learn's
-    ("package_name", "hydra_plugins"),  # every Hydra plugin's namespace
-    ("package_name", "_distutils_hack"),  # setuptools'; a leading '_' is refused by rule
+    ("project_slug", "x" * 300),
+    ("package_name", "import"),
+    ("package_name", "antlr4"),
     ("package_name", "__main__"),
-    ("package_name", "2fast"),
-    ("package_name", "My_Package"),
-    ("package_name", "my-package"),
-    ("package_name", "os.path"),
-    ("package_name", "__import__('os').system('id')"),  # data, never code
-    ("author_email", "not-an-email"),
+    ("description", "line one\nline two"),
+    ("description", "a\x7fb"),
+    ("author_name", "a\u2028b"),
     ("author_email", "me@localhost"),
     ("version", "latest"),
-    ("version", "1.0 beta"),
 ]
 
 
@@ -71,12 +247,29 @@ def test_bad_answer_is_refused_with_one_line_and_nothing_on_disk(tmp_path, capfd
     assert len(errors) == 1, message
 
 
-@pytest.mark.parametrize(("field", "value"), [("package_name", "class"), ("project_slug", "a/b")])
-def test_command_line_refuses_bad_answer(tmp_path, field, value):
-    """What a user sees: exit status 1, the reason on one line, an empty output folder."""
-    command = ["cookiecutter", "--no-input", "--output-dir", tmp_path, ROOT, f"{field}={value}"]
-    done = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True)
-    assert done.returncode == 1
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"Invalid {field} {value!r}: it "), lines
-    assert list(tmp_path.iterdir()) == []
+def run_cookiecutter(*arguments, cwd: Path) -> tuple[int, list[str]]:
+    """The command line as a user runs it: (exit status, output lines)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", *arguments], cwd=cwd, capture_output=True, text=True
+    )
+    return done.returncode, (done.stdout + done.stderr).strip().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("package_name", "class", "is a Python keyword"),
+        ("project_slug", "a/b", "must be a distribution name"),
+        ("project_slug", "x" * 300, "must be at most 64 characters long"),
+        ("project_slug", "-rf", "must be a distribution name"),
+        ("package_name", "threadpoolctl", "would shadow a dependency"),
+        ("description", "a\x7fb", "must be one line of printable text"),
+    ],
+)
+def test_command_line_refuses_bad_answer(tmp_path, field, value, rule):
+    """What a user sees: exit status 1, the reason on one line, nothing on disk."""
+    arguments = ["--no-input", "--default-config", "-o", "out", ROOT, f"{field}={value}"]
+    status, lines = run_cookiecutter(*arguments, cwd=tmp_path)
+    assert status == 1
+    assert len(lines) == 1 and lines[0].startswith(f"Invalid {field} {value!r}: it {rule}"), lines
+    assert list(tmp_path.iterdir()) == []  # not even the output folder
