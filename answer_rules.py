@@ -1,7 +1,8 @@
 """The rules for the answers (stdlib only): one message per invalid answer, naming the field,
-the value and the rule. local_extensions.py applies them while cookiecutter renders the answers,
-in its own process and before any folder exists, so a bad answer stops with one line and leaves
-nothing on disk. Answers are data here: nothing in them is evaluated.
+the value and the rule. local_extensions.py applies them while cookiecutter renders the answers
+and again just before it creates the project folder, in its own process, so a bad answer stops
+with one line and leaves nothing on disk. Answers are data here: nothing in them is evaluated.
+docs/reliability.md lists what the rules guarantee and the tests that check it.
 """
 
 import json

@@ -1,5 +1,6 @@
 """Answers are data: hostile free text round-trips; a bad answer is refused with one line that
-names the field, the value and the rule, and nothing on disk."""
+names the field, the value and the rule, and nothing on disk, however cookiecutter gets it
+(prompts, --no-input and key=value, --replay-file, --accept-hooks no)."""
 
 import json
 import subprocess
@@ -8,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, answers
+from conftest import ROOT, answers, load_hook, project_files, render_hook
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
@@ -234,6 +235,10 @@ BAD_ANSWERS = [
     ("author_name", "a\u2028b"),
     ("author_email", "me@localhost"),
     ("version", "latest"),
+    ("project_name", "a{{b"),
+    ("project_slug", "a{{b"),
+    ("description", "{% if %}"),
+    ("author_name", "a {# b"),
 ]
 
 
@@ -264,6 +269,7 @@ def run_cookiecutter(*arguments, cwd: Path) -> tuple[int, list[str]]:
         ("project_slug", "-rf", "must be a distribution name"),
         ("package_name", "threadpoolctl", "would shadow a dependency"),
         ("description", "a\x7fb", "must be one line of printable text"),
+        ("project_name", "a{{b", "is not valid Jinja"),
     ],
 )
 def test_command_line_refuses_bad_answer(tmp_path, field, value, rule):
@@ -273,3 +279,106 @@ def test_command_line_refuses_bad_answer(tmp_path, field, value, rule):
     assert status == 1
     assert len(lines) == 1 and lines[0].startswith(f"Invalid {field} {value!r}: it {rule}"), lines
     assert list(tmp_path.iterdir()) == []  # not even the output folder
+
+
+@pytest.fixture(scope="session")
+def replay_file(tmp_path_factory) -> dict:
+    """What cookiecutter recorded for a good bake (its --replay file), read back."""
+    where = tmp_path_factory.mktemp("replayed")
+    config = cookiecutter_config(where / "cookiecutter")
+    given = {"init_git": False}
+    cookiecutter(
+        str(ROOT), no_input=True, extra_context=given, output_dir=where, config_file=str(config)
+    )
+    return json.loads((where / "cookiecutter" / "replay" / f"{ROOT.name}.json").read_text())
+
+
+def replay_with(replay_file: dict, where: Path, **edits) -> tuple[Path, Path]:
+    """A replay file with `edits` made to its answers, and a config that keeps cookiecutter's
+    own files in `where`: (replay file, config file)."""
+    edited = {**replay_file, "cookiecutter": {**replay_file["cookiecutter"], **edits}}
+    replay = where / "edited.json"
+    replay.write_text(json.dumps(edited))
+    return replay, cookiecutter_config(where / "cookiecutter")
+
+
+def cookiecutter_config(where: Path) -> Path:
+    """A cookiecutter config file that keeps cookiecutter's replay and cache folders in `where`."""
+    where.mkdir()
+    config = where / "config.yaml"
+    config.write_text(f"replay_dir: {where / 'replay'}\ncookiecutters_dir: {where / 'cache'}\n")
+    return config
+
+
+REPLAYED = [
+    ("project_slug", "../escaped"),
+    ("project_slug", "../escaped/deeper"),
+    ("project_slug", "x" * 300),
+    ("package_name", "antlr4"),
+    ("description", "a\x7fb"),
+    ("framework", "tensorflow"),
+    ("license", "WTFPL"),
+    ("python_version", "3.9"),
+    ("init_git", "yes"),
+]
+
+
+@pytest.mark.parametrize("hooks", ["yes", "no"])
+@pytest.mark.parametrize(("field", "value"), REPLAYED)
+def test_replayed_bad_answer_is_refused_with_one_line_and_nothing_on_disk(
+    tmp_path, replay_file, field, value, hooks
+):
+    """--replay-file skips the prompts (and cookiecutter's own check of choices): the answers
+    are checked before the project folder exists, with or without hooks."""
+    work = tmp_path / "work"
+    work.mkdir()
+    replay, config = replay_with(replay_file, tmp_path, **{field: value})
+    arguments = ["--replay-file", replay, "--config-file", config, "--accept-hooks", hooks]
+    status, lines = run_cookiecutter(*arguments, "-o", "out", ROOT, cwd=work)
+    assert status == 1
+    assert len(lines) == 1 and lines[0].startswith(f"Invalid {field} {value!r}: it "), lines
+    assert list(work.iterdir()) == []  # not even the output folder
+    # cookiecutter records the replayed answers in its own folder, as on every run; nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cookiecutter", "edited.json", "work"]
+
+
+def test_replayed_good_answers_bake(tmp_path, replay_file):
+    replay, config = replay_with(
+        replay_file, tmp_path, project_slug="replayed", framework="sklearn"
+    )
+    status, lines = run_cookiecutter(
+        "--replay-file", replay, "--config-file", config, ROOT, cwd=tmp_path
+    )
+    assert status == 0, lines
+    assert (tmp_path / "replayed" / "src" / "my_project" / "models.py").is_file()
+
+
+def test_pre_gen_hook_refuses_bad_answers_as_it_is_rendered():
+    """The backstop: cookiecutter renders hooks/pre_gen_project.py before it runs it, and the
+    rendering runs the check; good answers give a hook that exits 0."""
+    assert load_hook("pre_gen_project").ANSWERS_ARE_VALID == "yes"
+    bad = {**DEFAULTS, "project_slug": "../escaped"}
+    with pytest.raises(FailedHookException, match=r"^Invalid project_slug '\.\./escaped': it "):
+        render_hook("pre_gen_project", bad)
+    as_it_stands = subprocess.run([sys.executable, ROOT / "hooks" / "pre_gen_project.py"])
+    assert as_it_stands.returncode == 1  # never rendered: never checked
+
+
+def test_without_hooks_layers_stay_unlaid_and_answers_are_still_checked(tmp_path):
+    """--accept-hooks no (documented in docs/reliability.md): the project folder as it stands in
+    the template, _layers/ included, no framework files, no git; bad answers still refused."""
+    project = Path(cookiecutter(str(ROOT), no_input=True, output_dir=tmp_path, accept_hooks=False))
+    files = project_files(project)
+    assert "_layers/framework/pytorch/src/my_project/train.py" in files
+    assert "_layers/license/MIT/LICENSE" in files
+    assert "src/my_project/train.py" not in files and "LICENSE" not in files
+    assert not (project / ".git").exists()
+    with pytest.raises(FailedHookException, match=r"^Invalid package_name 'import'"):
+        cookiecutter(
+            str(ROOT),
+            no_input=True,
+            extra_context={"package_name": "import"},
+            output_dir=tmp_path / "refused",
+            accept_hooks=False,
+        )
+    assert not (tmp_path / "refused").exists()
