@@ -21,6 +21,15 @@ def answers(**given) -> dict:
     return dict(prompt_for_config(context, no_input=True))
 
 
+def cookiecutter_config(where: Path) -> Path:
+    """A cookiecutter config file that keeps cookiecutter's replay and cache folders in `where`
+    (a bake records its answers there), for bakes outside pytest-cookies."""
+    where.mkdir()
+    config = where / "config.yaml"
+    config.write_text(f"replay_dir: {where / 'replay'}\ncookiecutters_dir: {where / 'cache'}\n")
+    return config
+
+
 def render_hook(name: str, rendered_answers: dict) -> str:
     """A hook's source as cookiecutter renders it, with the template's Jinja extensions."""
     environment = StrictEnvironment(context={"cookiecutter": rendered_answers})

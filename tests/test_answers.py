@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, answers, load_hook, project_files, render_hook
+from conftest import ROOT, answers, cookiecutter_config, load_hook, project_files, render_hook
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
@@ -300,14 +300,6 @@ def replay_with(replay_file: dict, where: Path, **edits) -> tuple[Path, Path]:
     replay = where / "edited.json"
     replay.write_text(json.dumps(edited))
     return replay, cookiecutter_config(where / "cookiecutter")
-
-
-def cookiecutter_config(where: Path) -> Path:
-    """A cookiecutter config file that keeps cookiecutter's replay and cache folders in `where`."""
-    where.mkdir()
-    config = where / "config.yaml"
-    config.write_text(f"replay_dir: {where / 'replay'}\ncookiecutters_dir: {where / 'cache'}\n")
-    return config
 
 
 REPLAYED = [
