@@ -13,7 +13,7 @@ from conftest import ROOT, answers, cookiecutter_config, load_hook, project_file
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from answer_rules import MAX_LENGTH, problems
+from answer_rules import MAX_LENGTH, RULES, problems
 
 HOSTILE = "Ünïcødé \"quoted\" 'single' back\\slash: colon # hash ''' 日本 ✓ 🚀 {curly} $HOME ${x}"
 DEFAULTS = answers()
@@ -217,6 +217,13 @@ def test_every_offered_choice_passes():
             assert problems({**DEFAULTS, field: choice}) == [], (field, choice)
     for choice in (True, False):
         assert problems({**DEFAULTS, "init_git": choice}) == []
+
+
+def test_every_prompt_has_a_rule():
+    """A prompt added to cookiecutter.json without a rule in answer_rules.RULES goes unchecked."""
+    prompts = json.loads((ROOT / "cookiecutter.json").read_text())
+    assert list(RULES) == [field for field in prompts if not field.startswith("_")]
+    assert set(MAX_LENGTH) <= set(RULES)
 
 
 def test_package_name_follows_a_slug_with_dots_and_capitals():
