@@ -58,23 +58,24 @@ class TemplateExtension(Extension):
         environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         environment.filters["check_answers"] = check_answers
         environment.extend(answers_not_jinja=set())
-        self.parsing = False
+        self.compiling = False
 
     def is_jinja(self, source: str) -> bool:
-        self.parsing = True  # parse() calls preprocess() again
+        """Whether Jinja compiles `source`: its syntax, and filters and tests that exist."""
+        self.compiling = True  # compile() calls preprocess() again
         try:
-            self.environment.parse(source)
+            self.environment.compile(source)
         except TemplateSyntaxError:
             return False
         finally:
-            self.parsing = False
+            self.compiling = False
         return True
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         if source == PROJECT_FOLDER:
             return CHECKED_PROJECT_FOLDER
         # answers and defaults are rendered from strings (no name); template files have names
-        if name is None and not self.parsing and not self.is_jinja(source):
+        if name is None and not self.compiling and not self.is_jinja(source):
             self.environment.answers_not_jinja.add(source)
             return "{{ " + jinja_string(source) + " }}"
         return source

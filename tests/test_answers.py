@@ -245,6 +245,7 @@ BAD_ANSWERS = [
     ("project_name", "a{{b"),
     ("project_slug", "a{{b"),
     ("description", "{% if %}"),
+    ("description", "{{ x | no_such_filter }}"),
     ("author_name", "a {# b"),
 ]
 
