@@ -174,11 +174,30 @@ RULES = {
 }
 
 
+def folder_problem(answers: dict) -> str | None:
+    """A project folder that exists already (`cookiecutter -f`) must not hold a `_layers/`
+    folder: the post-generation hook lays the template's layers from that folder, then deletes
+    it. Checked once cookiecutter knows the output folder (`_output_dir`), before it writes."""
+    output_dir = answers.get("_output_dir")
+    if output_dir is None:
+        return None
+    layers = Path(output_dir) / answers["project_slug"] / "_layers"
+    if layers.exists():
+        return (
+            f"{layers} is in the way: this template lays its options out of a folder of that "
+            "name and then deletes it; move it elsewhere first."
+        )
+    return None
+
+
 def problems(answers: dict) -> list[str]:
     """One message per invalid answer, naming the field, the value and the rule. An answer not
-    given is not checked: cookiecutter asks every prompt before the checks run."""
+    given is not checked: cookiecutter asks every prompt before the checks run. With valid
+    answers, the project folder is checked too (folder_problem)."""
     found = []
     for field, rule in RULES.items():
         if field in answers and (why := rule(field, answers[field])) is not None:
             found.append(f"Invalid {field} {answers[field]!r}: it {why}.")
+    if not found and (why := folder_problem(answers)) is not None:
+        found.append(why)
     return found

@@ -4,6 +4,7 @@ user's files and history are never lost. cookiecutter itself overwrites the file
 never commits into a repository that was there before."""
 
 import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -71,3 +72,20 @@ def test_a_project_baked_inside_a_repository_gets_no_repository_of_its_own(tmp_p
     assert (project / "pyproject.toml").is_file() and not (project / ".git").exists()
     assert git("log", "--format=%H", cwd=tmp_path) == head
     assert f"Inside the git repository {tmp_path}: no `git init`" in capfd.readouterr().out
+
+
+def test_a_folder_holding_layers_is_refused_before_anything_is_written(tmp_path):
+    """The hook deletes `_layers/` once it has laid the layers: a user's folder of that name
+    is refused (one line, exit 1) before cookiecutter writes a file."""
+    project = tmp_path / "my-project"
+    (project / "_layers").mkdir(parents=True)
+    (project / "_layers" / "mine.txt").write_text("the user's\n")
+    command = ["cookiecutter", "--no-input", "-f", "--output-dir", tmp_path, ROOT]
+    done = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True)
+    assert done.returncode == 1
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{project / '_layers'} is in the way"), lines
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*")) == [
+        "_layers",
+        "_layers/mine.txt",
+    ]
