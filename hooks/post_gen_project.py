@@ -8,6 +8,11 @@ project, then deletes `_layers/` with the layers not chosen. Nothing is removed 
 itself. docs/architecture.md explains the rules; tests/test_layers.py checks the layout (layers
 never share a path with the project or with a layer chosen alongside) and tests/test_bake.py the
 exact file set of every answer. Runs inside the new project folder (stdlib only).
+
+Baking into a folder that already exists (`cookiecutter -f`) must not cost the user their work:
+a layer file whose path is already taken is not laid (the file there is the user's, since no
+other file of this bake has that path), and git is left alone when the folder is already inside
+a git repository. The closing lines say what was kept or skipped.
 """
 
 import json
@@ -37,18 +42,47 @@ def chosen_layers(answers: dict, layers: Path = LAYERS) -> list[Path]:
     return chosen
 
 
-def lay(layer: Path, project: Path) -> None:
-    """Move every file of `layer` to the same relative path in `project`."""
+def lay(layer: Path, project: Path) -> list[Path]:
+    """Move every file of `layer` to the same relative path in `project`, except where a file
+    is already there: that one is kept. Returns the kept paths."""
+    kept = []
     for source in sorted(path for path in layer.rglob("*") if path.is_file()):
         target = project / source.relative_to(layer)
+        if target.exists() or target.is_symlink():
+            kept.append(target)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
+    return kept
+
+
+def kept_note(kept: list[Path]) -> str:
+    """One line naming the files that were already there (at most five of them)."""
+    if not kept:
+        return ""
+    names = ", ".join(path.as_posix() for path in kept[:5])
+    more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
+    return (
+        f"Kept {len(kept)} file(s) that were already in the folder, not the template's "
+        f"version: {names}{more}."
+    )
+
+
+def enclosing_repository() -> str | None:
+    """The top folder of the git repository holding the current folder, if there is one."""
+    if shutil.which("git") is None:
+        return None
+    found = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 else None
 
 
 def init_git(answers: dict) -> str:
     """`git init` and a first commit; a one-line reason instead when git is not there."""
     if shutil.which("git") is None:
         return "git not found: skipped `git init`."
+    existing = enclosing_repository()
+    if existing is not None:
+        return f"Inside the git repository {existing}: no `git init`, no commit; commit yourself."
     who = [
         "-c",
         f"user.name={answers['author_name']}",
@@ -71,12 +105,15 @@ def init_git(answers: dict) -> str:
 def main() -> int:
     # ''' cannot occur inside: tojson writes every ' as \u0027
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+    kept = []
     for layer in chosen_layers(answers):
-        lay(layer, Path("."))
+        kept += lay(layer, Path("."))
     shutil.rmtree(LAYERS)
     git_note = init_git(answers) if answers["init_git"] is True else ""
     slug = answers["project_slug"]
     print(f"\nCreated {slug}. {git_note}".rstrip())
+    if kept:
+        print(kept_note(kept))
     print(
         "Next steps:\n"
         f"  cd {slug}\n"

@@ -21,12 +21,25 @@ def answers(**given) -> dict:
     return dict(prompt_for_config(context, no_input=True))
 
 
-def load_hook(name: str, **given) -> types.ModuleType:
-    """A hook as cookiecutter runs it: rendered with the answers, then imported as a module."""
-    rendered_answers = answers(**given)
+def cookiecutter_config(where: Path) -> Path:
+    """A cookiecutter config file that keeps cookiecutter's replay and cache folders in `where`
+    (a bake records its answers there), for bakes outside pytest-cookies."""
+    where.mkdir()
+    config = where / "config.yaml"
+    config.write_text(f"replay_dir: {where / 'replay'}\ncookiecutters_dir: {where / 'cache'}\n")
+    return config
+
+
+def render_hook(name: str, rendered_answers: dict) -> str:
+    """A hook's source as cookiecutter renders it, with the template's Jinja extensions."""
     environment = StrictEnvironment(context={"cookiecutter": rendered_answers})
     source = (ROOT / "hooks" / f"{name}.py").read_text()
-    code = environment.from_string(source).render(cookiecutter=rendered_answers)
+    return environment.from_string(source).render(cookiecutter=rendered_answers)
+
+
+def load_hook(name: str, **given) -> types.ModuleType:
+    """A hook as cookiecutter runs it: rendered with the answers, then imported as a module."""
+    code = render_hook(name, answers(**given))
     module = types.ModuleType(name)
     exec(compile(code, f"hooks/{name}.py (rendered)", "exec"), module.__dict__)
     return module

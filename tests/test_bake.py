@@ -24,8 +24,10 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "pyproject.toml",
         f"{src}/__init__.py",
         f"{src}/data.py",
+        f"{src}/errors.py",
         f"{src}/paths.py",
         f"{src}/results.py",
+        f"{src}/run_folder.py",
         f"{src}/configs/__init__.py",
         f"{src}/configs/data/csv.yaml",
         f"{src}/configs/data/digits.yaml",
@@ -47,6 +49,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
     src = f"src/{pkg}"
     torch = {
         f"{src}/models.py",
+        f"{src}/checkpoints.py",
         f"{src}/loaders.py",
         f"{src}/configs/model/mlp.yaml",
         f"{src}/configs/model/cnn.yaml",
@@ -58,6 +61,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/configs/data_model/digits_cnn.yaml",
         f"{src}/configs/experiment/cnn_cosine.yaml",
         f"{src}/configs/debug/fast.yaml",
+        "tests/test_checkpoints.py",
         "tests/test_loaders.py",
         "tests/test_models.py",
     }

@@ -7,6 +7,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 
 data = module("data")
+RunError = module("errors").RunError
 
 
 def numbered(n: int = 100):
@@ -58,10 +59,66 @@ def test_limit_keeps_the_first_training_samples_only():
     assert limited.x_val.tolist() == full.x_val.tolist()
 
 
-def test_num_classes_counts_from_zero_to_the_largest_label():
-    x = np.zeros((30, 2))
-    y = np.array([0, 3, 5] * 10)
-    assert data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0).num_classes == 6
+@pytest.mark.parametrize(
+    ("labels", "read_as", "classes"),
+    [
+        ([0, 3, 5], [0, 3, 5], [0, 3, 5]),  # three classes, not six with three empty ones
+        ([1000, 7], [1000, 7], [7, 1000]),
+        (["dog", "cat", "3"], ["dog", "cat", "3"], ["3", "cat", "dog"]),  # a name: all names
+        (["2.0", "1"], [2, 1], [1, 2]),  # whole numbers, however they are written
+    ],
+)
+def test_labels_become_class_indices_and_the_classes_keep_what_they_were(labels, read_as, classes):
+    n = 10 * len(labels)
+    x, label_of_row = np.arange(n).reshape(n, 1), np.array(labels * 10)
+    splits = data.split(x, label_of_row, val_fraction=0.2, test_fraction=0.2, split_seed=0)
+    assert splits.classes == classes and splits.num_classes == len(classes)
+    for rows, y in [(splits.x_train, splits.y_train), (splits.x_test, splits.y_test)]:
+        for row, index in zip(rows.ravel().astype(int), y, strict=True):
+            assert splits.classes[index] == (read_as * 10)[row]
+
+
+def test_class_indices_follow_the_sorted_labels():
+    y, classes = data.class_indices(np.array([10, 2, 7, 2]))
+    assert classes == [2, 7, 10] and y.tolist() == [2, 0, 1, 0]
+    y, classes = data.class_indices(np.array(["b", "a", "b"]))
+    assert classes == ["a", "b"] and y.tolist() == [1, 0, 1]
+
+
+def test_given_classes_fix_the_indices_and_refuse_other_labels():
+    y, classes = data.class_indices(np.array([7, 3]), classes=[3, 5, 7])
+    assert classes == [3, 5, 7] and y.tolist() == [2, 0]
+    with pytest.raises(RunError, match=r"^data: labels \[9\] are not among .* \[3, 5, 7\]$"):
+        data.class_indices(np.array([3, 9]), classes=[3, 5, 7])
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (["0.7", "1.7"], r"the label '0.7' is not a whole number"),
+        ([0.0, float("nan")], r"the label nan is not a whole number"),
+        ([4, 4, 4], r"every sample has the label 4; a classifier needs two classes"),
+        (["cat", "", "dog"], r"sample 1 has no label"),
+    ],
+)
+def test_labels_that_would_train_a_wrong_model_are_refused(labels, message):
+    with pytest.raises(RunError, match=f"^data: {message}"):
+        data.class_indices(np.array(labels))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_nan_or_infinite_feature_is_refused_naming_its_sample(bad):
+    x, y = numbered(20)
+    x = x.astype(float)
+    x[13, 0] = bad
+    with pytest.raises(RunError, match=r"^data: sample 13 has a NaN or infinite feature"):
+        data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
+
+
+def test_a_split_that_cannot_be_made_is_one_line():
+    x, y = np.zeros((5, 1)), np.array([0, 0, 0, 0, 1])  # one sample of class 1: no stratification
+    with pytest.raises(RunError, match=r"^data: 5 samples cannot be split as configured"):
+        data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
 
 
 def test_digits_are_scaled_images_in_ten_classes():
@@ -102,7 +159,7 @@ def test_csv_rows_reshape_to_input_shape(tmp_path, digits_csv):
 
 def test_csv_without_the_label_column_names_the_columns(tmp_path):
     table = write_table(tmp_path / "table.csv")
-    with pytest.raises(ValueError, match=r"data.target_column: 'y' is not a column of .*'label'"):
+    with pytest.raises(RunError, match=r"data.target_column: 'y' is not a column of .*'label'"):
         data.load_csv(str(table), "y", val_fraction=0.25, test_fraction=0.25, split_seed=0)
 
 

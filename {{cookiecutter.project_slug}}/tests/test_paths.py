@@ -77,5 +77,5 @@ def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "here.csv").write_text("x\n")
     assert paths.existing_file("here.csv", "data.path") == tmp_path / "here.csv"
-    with pytest.raises(FileNotFoundError, match=r"^ckpt_path: no file at .*missing\.pt"):
+    with pytest.raises(module("errors").RunError, match=r"^ckpt_path: no file at .*missing\.pt"):
         paths.existing_file("missing.pt", "ckpt_path")

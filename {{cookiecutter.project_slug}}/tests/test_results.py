@@ -7,6 +7,7 @@ import pytest
 from conftest import module
 
 results = module("results")
+RunError = module("errors").RunError
 
 
 def read_rows(path):
@@ -80,3 +81,31 @@ def test_save_writes_metrics_json_and_one_line_per_metric(tmp_path, monkeypatch,
     text = (tmp_path / "metrics.json").read_text()
     assert text == '{\n  "val_acc": 0.5,\n  "test_acc": 0.96875\n}\n'  # one entry per line
     assert caplog.messages == [f"Run folder: {tmp_path}", "test_acc: 0.9688", "val_acc: 0.5000"]
+
+
+@pytest.mark.parametrize("broken", [float("nan"), float("inf")])
+def test_save_refuses_a_metric_that_is_not_a_finite_number(tmp_path, monkeypatch, broken):
+    """metrics.json is always valid JSON, and a NaN result is a failure, not a success."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunError, match=r"^metrics \{'val_loss': (nan|inf)\} are not finite"):
+        results.save({"val_acc": 0.5, "val_loss": broken})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reported_metrics_are_each_metric_on_validation_and_test():
+    assert results.reported(["loss", "acc"]) == ["val_loss", "val_acc", "test_loss", "test_acc"]
+
+
+def test_a_config_value_naming_an_unknown_metric_is_refused():
+    results.check_metric_name("optimized_metric", "val_acc", ["val_loss", "val_acc"])
+    message = r"^optimized_metric: 'nope' is not a metric of this run; use one of \['val_loss'"
+    with pytest.raises(RunError, match=message):
+        results.check_metric_name("optimized_metric", "nope", ["val_loss", "val_acc"])
+
+
+def test_a_partial_file_left_by_a_killed_save_is_replaced_by_the_next_save(tmp_path):
+    target = tmp_path / "model.bin"
+    (tmp_path / "model.bin.partial").write_bytes(b"half of a file from a killed run")
+    results.write_atomically(target, lambda file: file.write_bytes(b"new"))
+    assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
+    assert target.read_bytes() == b"new"

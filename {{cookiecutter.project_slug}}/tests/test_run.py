@@ -1,11 +1,24 @@
 """Real runs of the command line: a training run's files, evaluation, sweeps, CSV data."""
 
 import csv
+import subprocess
+import sys
 
 import pytest
-from conftest import compose_job, log_messages, module, read_json, run_cli, the_run_folder
+from conftest import (
+    PACKAGE,
+    compose_job,
+    log_messages,
+    module,
+    read_json,
+    run_cli,
+    the_run_folder,
+    train_in_process,
+)
+from hydra.errors import InstantiationException
 
 engine = module("engine")
+RunError = module("errors").RunError
 
 
 def test_training_run_writes_its_artifacts(trained_run):
@@ -66,7 +79,7 @@ def test_evaluate_logs_its_checkpoint(trained_run, tmp_path):
 def test_evaluate_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = compose_job("eval", ["ckpt_path=missing.ckpt"], output_dir=tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"^ckpt_path: no file at .*missing\.ckpt"):
+    with pytest.raises(RunError, match=r"^ckpt_path: no file at .*missing\.ckpt"):
         module("evaluate").evaluate(cfg)
 
 
@@ -97,3 +110,69 @@ def test_csv_data_path_is_relative_to_the_launch_dir_even_with_chdir(tmp_path, d
     run = the_run_folder(tmp_path)
     assert (run / "metrics.json").is_file() and (run / engine.CHECKPOINT).is_file()
     assert not (run / "tables").exists()
+
+
+def test_a_metric_name_that_the_run_will_not_report_stops_it_before_training(tmp_path, caplog):
+    with pytest.raises(SystemExit) as stopped:
+        run_cli("train", "debug=fast", "optimized_metric=nope", cwd=tmp_path)
+    assert stopped.value.code == 1
+    run = the_run_folder(tmp_path)
+    assert not (run / "metrics.csv").exists() and not (run / engine.CHECKPOINT).exists()
+    error = "optimized_metric: 'nope' is not a metric of this run; use one of ['val_"
+    assert log_messages(run / "train.log")[-1].startswith(error)
+
+
+def test_a_run_error_is_one_line_and_exit_status_1(tmp_path):
+    """What a user sees: the reason on one line, no traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.train", "optimized_metric=nope"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and "optimized_metric: 'nope' is not a metric" in lines[0], lines
+
+
+def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run, tmp_path):
+    before = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
+    with pytest.raises(SystemExit) as refused:
+        run_cli("train", "debug=fast", f"hydra.run.dir={trained_run}", "seed=7", cwd=tmp_path)
+    message = f"hydra.run.dir: {trained_run} already holds a run (.hydra/config.yaml is there)"
+    assert str(refused.value.code).startswith(message)
+    after = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text("an earlier sweep\n")
+    with pytest.raises(SystemExit, match="hydra.sweep.dir: .* already holds a run"):
+        run_cli("train", "-m", "seed=1,2", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert [p.name for p in sweep.iterdir()] == ["multirun.yaml"]
+
+
+def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv):
+    """Labels 1..10 are ten classes (not eleven); evaluate maps them as training did, and
+    refuses a label the model was not trained on."""
+    lines = digits_csv.read_text().splitlines()
+    shifted = [lines[0]] + [
+        f"{row.rsplit(',', 1)[0]},{int(row.rsplit(',', 1)[1]) + 1}" for row in lines[1:]
+    ]
+    table = tmp_path / "shifted.csv"
+    table.write_text("\n".join(shifted) + "\n")
+    data = ["data=csv", f"data.path={table}", "data.input_shape=[1,8,8]"]
+    trained, _ = train_in_process(tmp_path / "run", *data)
+    checkpoint = tmp_path / "run" / engine.CHECKPOINT
+    cfg = compose_job("eval", [*data, f"ckpt_path={checkpoint}"], output_dir=tmp_path / "eval")
+    (tmp_path / "eval").mkdir()
+    tested = module("evaluate").evaluate(cfg)
+    assert tested == {name: value for name, value in trained.items() if name.startswith("test_")}
+
+    table.write_text("\n".join([*shifted, shifted[-1].rsplit(",", 1)[0] + ",11"]) + "\n")
+    with pytest.raises(InstantiationException) as refused:  # what instantiate(cfg.data) raises
+        module("evaluate").evaluate(cfg)
+    message = str(module("errors").run_error(refused.value))
+    assert message.startswith("data: labels [11] are not among the model's classes [1, 2, ")

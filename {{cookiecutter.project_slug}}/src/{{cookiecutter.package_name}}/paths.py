@@ -12,6 +12,8 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_original_cwd, to_absolute_path
 
+from .errors import RunError
+
 
 def original_cwd() -> Path:
     """The directory `train` was launched from (outside Hydra: the current directory)."""
@@ -29,7 +31,7 @@ def existing_file(path: str | os.PathLike, key: str) -> Path:
     """`resolve(path)`, failing with a message that names the config key when no file is there."""
     file = resolve(path)
     if not file.is_file():
-        raise FileNotFoundError(f"{key}: no file at {file} (relative to where you launched)")
+        raise RunError(f"{key}: no file at {file} (relative to where you launched)")
     return file
 
 

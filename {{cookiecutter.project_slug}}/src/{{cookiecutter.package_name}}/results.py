@@ -6,11 +6,13 @@ Files that are written whole (metrics.json, checkpoints) are written atomically.
 import csv
 import json
 import logging
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import paths
+from .errors import RunError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,19 @@ def append_row(path: Path, row: dict) -> None:
         if header is None:
             writer.writeheader()
         writer.writerow(row)
+
+
+def reported(metrics: Iterable[str]) -> list[str]:
+    """The keys of metrics.json, given what the engine measures (its METRICS): each metric on
+    the validation and on the test split, e.g. val_acc and test_acc for "acc"."""
+    return [f"{split}_{metric}" for split in ("val", "test") for metric in metrics]
+
+
+def check_metric_name(key: str, name: str, known: Iterable[str]) -> None:
+    """Refuse, before any training, a config value `key` that names a metric the run will not
+    report (a sweeper would optimize nothing, or the run would fail at its end)."""
+    if name not in known:
+        raise RunError(f"{key}: {name!r} is not a metric of this run; use one of {list(known)}")
 
 
 def final_metrics(last_epoch: dict, test: dict) -> dict[str, float]:
@@ -47,9 +62,13 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def save(metrics: dict[str, float]) -> dict[str, float]:
-    """metrics.json in the run folder, then one log line for the folder and one per metric."""
+    """metrics.json in the run folder, then one log line for the folder and one per metric.
+    A metric that is not a finite number (NaN, infinity) is an error, not a success."""
     out = paths.output_dir()
-    text = json.dumps(metrics, indent=2) + "\n"
+    broken = {name: value for name, value in metrics.items() if not math.isfinite(value)}
+    if broken:
+        raise RunError(f"metrics {broken} are not finite numbers: the run failed ({out})")
+    text = json.dumps(metrics, indent=2, allow_nan=False) + "\n"
     write_atomically(out / "metrics.json", lambda file: file.write_text(text))
     log.info("Run folder: %s", out)
     for name, value in sorted(metrics.items()):

@@ -4,7 +4,6 @@ import csv
 import importlib
 import logging
 import os
-import pickle
 import warnings
 
 import pytest
@@ -23,6 +22,7 @@ from conftest import (
 from hydra.utils import instantiate
 
 engine = module("engine")
+RunError = module("errors").RunError
 train = module("train")
 
 
@@ -60,18 +60,32 @@ def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
 def test_checkpoint_loads_with_weights_only(trained_run):
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
     hparams = state["hyper_parameters"]
-    assert hparams["input_shape"] == [1, 8, 8] and hparams["num_classes"] == 10
+    assert hparams["input_shape"] == [1, 8, 8] and hparams["classes"] == list(range(10))
     assert hparams["model"]["_target_"] == f"{PACKAGE}.models.MLP"
-    model = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    model, classes = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    assert classes == list(range(10))
     assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
-def test_a_checkpoint_holding_code_is_refused(tmp_path):
-    """Checkpoints load with weights_only=True: a pickled object is never run."""
-    path = tmp_path / engine.CHECKPOINT
-    torch.save({"state_dict": {}, "payload": Exception("any object that pickle rebuilds")}, path)
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
-        engine.load_checkpoint(path)
+def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):
+    """A checkpoint's hyperparameters are data: a model `_target_` in them that is not a
+    model of models.py, at the top or nested, is refused with one line and never called."""
+    copy = tmp_path / "copied"
+    copyfile = {
+        "_target_": "shutil.copyfile",
+        "src": str(trained_run / "train.log"),
+        "dst": str(copy),
+    }
+    state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
+    hparams = state["hyper_parameters"]
+    for crafted in [copyfile, {**hparams["model"], "hidden_sizes": copyfile}]:
+        path = tmp_path / engine.CHECKPOINT
+        torch.save({**state, "hyper_parameters": {**hparams, "model": crafted}}, path)
+        with pytest.raises(RunError) as refused:
+            engine.load_checkpoint(path)
+        assert str(refused.value).startswith(f"ckpt_path: refused {path}: model")
+        assert "\n" not in str(refused.value)
+    assert not copy.exists()
 
 
 def test_test_metrics_are_the_best_checkpoints(tmp_path):
@@ -107,7 +121,7 @@ def test_seeding_is_silent_and_seeds_the_loader_workers(trained_run):
 def test_resume_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = compose_job("train", ["debug=fast", "resume=missing.ckpt"], output_dir=tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"^resume: no file at .*missing\.ckpt"):
+    with pytest.raises(RunError, match=r"^resume: no file at .*missing\.ckpt"):
         train.train(cfg)
 
 
@@ -183,3 +197,26 @@ def test_importing_a_module_changes_no_logging_or_warnings():
         importlib.reload(module(name))
     assert lightning_logger.handlers == handlers
     assert warnings.filters == filters
+
+
+def test_resume_refuses_a_broken_checkpoint_with_one_line(tmp_path):
+    (tmp_path / "half.ckpt").write_bytes(b"half of a checkpoint")
+    cfg = compose_job("train", ["debug=fast", f"resume={tmp_path / 'half.ckpt'}"], tmp_path)
+    with pytest.raises(RunError, match=r"^resume: .*half\.ckpt is not a readable checkpoint"):
+        train.train(cfg)
+
+
+def test_a_diverging_run_fails_instead_of_reporting_nan(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(RunError, match=r"^the training loss is (nan|inf) in batch \d+ of epoch 1"):
+        train_in_process(out, "optimizer=sgd", "optimizer.lr=1e10")
+    assert not (out / "metrics.json").exists()
+
+
+def test_a_callback_monitoring_an_unknown_metric_is_refused_before_training(tmp_path):
+    overrides = ["debug=fast", "callbacks.model_checkpoint.monitor=val_accuracy"]
+    cfg = compose_job("train", overrides, output_dir=tmp_path)
+    message = r"^callbacks.model_checkpoint.monitor: 'val_accuracy' is not a metric of this run"
+    with pytest.raises(RunError, match=message):
+        train.train(cfg)
+    assert list(tmp_path.iterdir()) == []

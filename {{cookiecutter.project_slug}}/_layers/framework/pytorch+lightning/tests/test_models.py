@@ -6,6 +6,7 @@ from conftest import PACKAGE, compose_job, module
 from torch import nn
 
 models = module("models")
+RunError = module("errors").RunError
 
 
 def test_mlp_flattens_and_stacks_its_hidden_layers():
@@ -38,11 +39,11 @@ def test_dropout_is_off_unless_asked_for():
 
 def test_cnn_refuses_inputs_it_cannot_use():
     needs = r"CNN needs inputs shaped \[channels, height, width\], got \[64\]; set data.input_shape"
-    with pytest.raises(ValueError, match=needs):
+    with pytest.raises(RunError, match=needs):
         models.CNN([64], num_classes=10)
-    with pytest.raises(ValueError, match=r"3 pooling blocks are too many for \[1, 4, 4\]"):
+    with pytest.raises(RunError, match=r"3 pooling blocks are too many for \[1, 4, 4\]"):
         models.CNN([1, 4, 4], num_classes=10, channels=[2, 2, 2])
-    with pytest.raises(ValueError, match="1 pooling blocks are too many"):
+    with pytest.raises(RunError, match="1 pooling blocks are too many"):
         models.CNN([1, 8, 1], num_classes=10, channels=[2])  # a width of 1 cannot be halved
     assert models.CNN([1, 2, 2], num_classes=2, channels=[2])(torch.zeros(1, 1, 2, 2)).shape == (
         1,

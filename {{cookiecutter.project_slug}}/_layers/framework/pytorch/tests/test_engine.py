@@ -2,7 +2,6 @@
 
 import csv
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ from hydra.utils import instantiate
 from torch import nn
 
 engine = module("engine")
+RunError = module("errors").RunError
 train = module("train")
 CPU = torch.device("cpu")
 
@@ -94,6 +94,30 @@ def test_an_epoch_takes_one_optimizer_step_per_batch_from_fresh_gradients():
         assert torch.allclose(ours, theirs)
 
 
+def test_a_non_finite_loss_stops_the_epoch_before_its_optimizer_step():
+    x, y = small_problem()
+    x[20:] = float("inf")  # the second batch of 16 diverges
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    with pytest.raises(RunError, match=r"^the training loss is nan after 16 samples of this"):
+        engine.train_one_epoch(model, batches_of(x, y, 16), optimizer, CPU)
+    assert all(torch.isfinite(p).all() for p in model.parameters())  # the weights of step 1
+
+
+def test_a_diverging_run_fails_and_keeps_only_good_weights(tmp_path):
+    """`optimizer.lr=1e10` makes the loss infinite: the run stops with an error instead of
+    reporting NaN metrics; a checkpoint, if an epoch finished, holds finite weights."""
+    out = tmp_path / "run"
+    diverging = ["optimizer=sgd", "optimizer.lr=1e10", "trainer.max_epochs=3"]
+    with pytest.raises(RunError, match=r"^the training loss is (nan|inf)"):
+        train_in_process(out, *diverging)
+    assert not (out / "metrics.json").exists()
+    if (out / engine.CHECKPOINT).exists():
+        model, _ = engine.load_checkpoint(out / engine.CHECKPOINT, CPU)
+        assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
 def test_fit_yields_one_row_per_epoch_and_steps_the_scheduler():
     x, y = small_problem()
     batches = {"train": batches_of(x, y, 16), "val": batches_of(x[:20], y[:20], 16)}
@@ -160,20 +184,40 @@ def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
     engine.save_checkpoint(path, model, cfg.model, data)
 
     state = torch.load(path, weights_only=True)
-    assert state["input_shape"] == [1, 8, 8] and state["num_classes"] == 10
+    assert state["input_shape"] == [1, 8, 8] and state["classes"] == list(range(10))
     assert state["model_config"]["_target_"] == f"{PACKAGE}.models.CNN"
     assert state["model_config"]["dropout"] == 0.0  # interpolations are saved resolved
-    loaded = engine.load_checkpoint(path, CPU)
+    loaded, classes = engine.load_checkpoint(path, CPU)
+    assert classes == list(range(10))
     x = torch.from_numpy(data.x_test[:4])
     assert torch.equal(loaded.eval()(x), model.eval()(x))
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
 
 
-def test_a_checkpoint_holding_code_is_refused(tmp_path):
-    """Checkpoints load with weights_only=True: a pickled object is never run."""
+def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):
+    """A checkpoint's model config is data: a `_target_` in it that is not a model of
+    models.py, at the top or nested, is refused with one line and never called."""
+    copy = tmp_path / "copied"
+    copyfile = {
+        "_target_": "shutil.copyfile",
+        "src": str(trained_run / "train.log"),
+        "dst": str(copy),
+    }
+    state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
+    for crafted in [copyfile, {**state["model_config"], "hidden_sizes": copyfile}]:
+        path = tmp_path / engine.CHECKPOINT
+        torch.save({**state, "model_config": crafted}, path)
+        with pytest.raises(RunError) as refused:
+            engine.load_checkpoint(path, CPU)
+        assert str(refused.value).startswith(f"ckpt_path: refused {path}: model")
+        assert "\n" not in str(refused.value)
+    assert not copy.exists()
+
+
+def test_a_checkpoint_missing_its_parts_is_refused(tmp_path):
     path = tmp_path / engine.CHECKPOINT
-    torch.save({"state_dict": {}, "payload": Exception("any object that pickle rebuilds")}, path)
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    torch.save({"state_dict": {}}, path)
+    with pytest.raises(RunError, match=r"^ckpt_path: refused .*: 'classes'$"):
         engine.load_checkpoint(path, CPU)
 
 

@@ -16,6 +16,7 @@ from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
 engine = module("engine")
+RunError = module("errors").RunError
 train = module("train")
 
 
@@ -95,26 +96,44 @@ def test_model_file_round_trip(tmp_path):
     model = instantiate(cfg.model)
     engine.fit(model, data)
     path = tmp_path / engine.CHECKPOINT
-    engine.save_checkpoint(path, model)
-    loaded = engine.load_checkpoint(path)
+    engine.save_checkpoint(path, model, data.classes)
+    loaded, classes = engine.load_checkpoint(path)
     x = engine.flat(data.x_test)
     assert (loaded.predict(x) == model.predict(x)).all()
+    assert classes == data.classes == list(range(10))
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model", "truncated", "foreign"])
+def test_a_broken_or_foreign_model_file_is_refused_with_one_line_naming_it(tmp_path, content):
+    path = tmp_path / engine.CHECKPOINT
+    if content == "truncated":
+        engine.save_checkpoint(path, list(range(1000)), [0, 1])
+        path.write_bytes(path.read_bytes()[:100])
+    elif content == "foreign":  # a joblib file, but not one that `train` wrote
+        engine.joblib.dump([1, 2, 3], path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(RunError) as refused:
+        engine.load_checkpoint(path)
+    message = str(refused.value)
+    assert message.startswith(f"ckpt_path: {path} is not a model file of this project's")
+    assert "\n" not in message
 
 
 def test_an_interrupted_save_keeps_the_previous_model_file(tmp_path, monkeypatch):
     path = tmp_path / engine.CHECKPOINT
-    engine.save_checkpoint(path, {"model": "before"})
+    engine.save_checkpoint(path, {"model": "before"}, [0, 1])
     before = path.read_bytes()
 
-    def interrupted(model, file):
+    def interrupted(saved, file):
         with open(file, "wb") as half:
             half.write(b"half a model")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(engine.joblib, "dump", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        engine.save_checkpoint(path, {"model": "after"})
+        engine.save_checkpoint(path, {"model": "after"}, [0, 1])
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
 

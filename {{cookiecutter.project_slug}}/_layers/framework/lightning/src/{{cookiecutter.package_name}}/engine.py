@@ -9,14 +9,18 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from . import checkpoints
 from .callbacks import MetricsCSV
 from .data import Splits
 from .datamodule import SplitsDataModule
+from .errors import RunError
 from .lit_module import Classifier
 
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
 # it), which `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.ckpt"
+# what the model logs on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
+METRICS = ("loss", "acc")
 
 
 def quiet_lightning() -> None:
@@ -52,6 +56,14 @@ def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str,
     return {name: float(value) for name, value in metrics.items()}
 
 
-def load_checkpoint(path: Path) -> Classifier:
-    """The model saved in a checkpoint; its network is rebuilt from the saved hyperparameters."""
-    return Classifier.load_from_checkpoint(path, map_location="cpu", weights_only=True)
+def load_checkpoint(path: Path) -> tuple[Classifier, list]:
+    """The model saved in a checkpoint, its network rebuilt from the saved hyperparameters
+    (only from this project's models.py), and the label of each of its classes. Anything else
+    in the file is refused with one line."""
+    state = checkpoints.read(path, "ckpt_path")
+    try:
+        model = Classifier(**state["hyper_parameters"])
+        model.load_state_dict(state["state_dict"])
+    except (RunError, KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise RunError(f"ckpt_path: refused {path}: {error}") from None
+    return model, list(model.hparams.classes)

@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths, results
+from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @hydra.main(config_path="configs", config_name="eval", version_base="1.3")
+@one_line_errors
 def main(cfg: DictConfig) -> dict[str, float]:
     """Command-line entry point; returns the test metrics."""
     from .engine import quiet_lightning
@@ -26,8 +28,9 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from .datamodule import SplitsDataModule
 
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
-    datamodule = SplitsDataModule(instantiate(cfg.data), cfg.loader)
-    model = engine.load_checkpoint(checkpoint)
+    model, classes = engine.load_checkpoint(checkpoint)
+    # labels mean what they meant in training
+    datamodule = SplitsDataModule(instantiate(cfg.data, classes=classes), cfg.loader)
     trainer = instantiate(cfg.trainer)  # it only tests: no file to write
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(trainer, model, datamodule))

@@ -6,21 +6,24 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from . import models
 from .data import Splits
+from .errors import RunError
 
 
 class Classifier(L.LightningModule):
     """Cross-entropy classification with any network of models.py.
 
     Takes plain dicts and lists (not OmegaConf objects) and saves them as hyperparameters, so a
-    checkpoint rebuilds the network by itself and loads with `torch.load(..., weights_only=True)`.
+    checkpoint rebuilds the network by itself (from models.py only) and loads with
+    `torch.load(..., weights_only=True)`. `classes` is the label of each class index.
     """
 
     def __init__(
         self,
         model: dict,
         input_shape: list[int],
-        num_classes: int,
+        classes: list,
         optimizer: dict,
         scheduler: dict | None = None,
     ):
@@ -30,12 +33,12 @@ class Classifier(L.LightningModule):
             {
                 "model": model,
                 "input_shape": input_shape,
-                "num_classes": num_classes,
+                "classes": classes,
                 "optimizer": optimizer,
                 "scheduler": scheduler,
             }
         )
-        self.net = instantiate(model, input_shape=input_shape, num_classes=num_classes)
+        self.net = models.build(model, input_shape, len(classes))
 
     @classmethod
     def from_config(cls, cfg: DictConfig, data: Splits) -> "Classifier":
@@ -44,7 +47,7 @@ class Classifier(L.LightningModule):
         def plain(node):
             return None if node is None else OmegaConf.to_container(node, resolve=True)
 
-        shape, classes = list(data.input_shape), data.num_classes
+        shape, classes = list(data.input_shape), list(data.classes)
         return cls(plain(cfg.model), shape, classes, plain(cfg.optimizer), plain(cfg.scheduler))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,7 +65,14 @@ class Classifier(L.LightningModule):
         return loss
 
     def training_step(self, batch, batch_idx):
-        return self.step(batch, "train")
+        loss = self.step(batch, "train")
+        if not torch.isfinite(loss):  # stop before the step: the saved checkpoints stay good
+            raise RunError(
+                f"the training loss is {loss.item()} in batch {batch_idx} of epoch "
+                f"{self.current_epoch + 1}: training diverged (try a lower optimizer.lr); "
+                "the run stopped"
+            )
+        return loss
 
     def validation_step(self, batch, batch_idx):
         self.step(batch, "val")

@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from . import paths, results
+from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
+@one_line_errors
 def main(cfg: DictConfig) -> float:
     """Command-line entry point; returns the metric that sweepers optimize."""
     from .engine import quiet_lightning
@@ -24,10 +26,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
     import lightning as L
     from hydra.utils import instantiate
 
-    from . import engine
+    from . import checkpoints, engine
 
     out = paths.output_dir()
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+    check_metric_names(cfg, engine.METRICS)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
 
     data = instantiate(cfg.data)
@@ -35,7 +38,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     trainer = engine.make_trainer(cfg, out)
 
     resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+    if resume is not None:
+        checkpoints.read(resume, "resume")  # a broken or foreign file: one line, before fitting
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume, weights_only=True)
     last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
     best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
     test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
@@ -45,6 +50,15 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if trainer.is_global_zero:  # with trainer=ddp, one process writes and reports
         results.save(metrics)
     return metrics
+
+
+def check_metric_names(cfg: DictConfig, metrics) -> None:
+    """optimized_metric and every callback's `monitor` name metrics the run logs."""
+    results.check_metric_name("optimized_metric", cfg.optimized_metric, results.reported(metrics))
+    logged = [f"{split}_{metric}" for split in ("train", "val") for metric in metrics]
+    for name, callback in (cfg.callbacks or {}).items():
+        if callback.get("monitor") is not None:
+            results.check_metric_name(f"callbacks.{name}.monitor", callback.monitor, logged)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
-"""Models for `input_shape` inputs and `num_classes` outputs (the `_target_`s of configs/model/)."""
+"""Models for `input_shape` inputs and `num_classes` outputs (the `_target_`s of configs/model/).
+
+`build` makes a network from a model config, the run's or one saved in a checkpoint: it names
+one of the classes of this file, so a checkpoint can never make `evaluate` run other code.
+"""
 
 import math
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
+
+from .errors import RunError
 
 
 class MLP(nn.Module):
@@ -29,7 +36,7 @@ class CNN(nn.Module):
     def __init__(self, input_shape, num_classes: int, channels=(16, 32), dropout: float = 0.0):
         super().__init__()
         if len(input_shape) != 3:
-            raise ValueError(
+            raise RunError(
                 f"CNN needs inputs shaped [channels, height, width], got {list(input_shape)}; "
                 "set data.input_shape or use model=mlp"
             )
@@ -43,7 +50,7 @@ class CNN(nn.Module):
             ]
             in_channels, height, width = out_channels, height // 2, width // 2
         if height == 0 or width == 0:
-            raise ValueError(
+            raise RunError(
                 f"CNN: {len(channels)} pooling blocks are too many for {list(input_shape)} inputs"
             )
         layers += [
@@ -55,3 +62,39 @@ class CNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+def models() -> dict[str, type[nn.Module]]:
+    """The networks a model config may name: the nn.Module classes defined in this file."""
+    return {
+        name: value
+        for name, value in globals().items()
+        if isinstance(value, type) and issubclass(value, nn.Module) and value.__module__ == __name__
+    }
+
+
+def check_plain(value, where: str) -> None:
+    """Refuse any `_target_` (or other `_..._` key of Hydra's) inside a model's settings."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).startswith("_"):
+                raise RunError(f"{where}: the key {key!r} is not allowed in a model's settings")
+            check_plain(item, f"{where}.{key}")
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        for item in value:
+            check_plain(item, where)
+
+
+def build(config: Mapping, input_shape, num_classes: int) -> nn.Module:
+    """The network named by `config["_target_"]`, called with the other keys as arguments."""
+    settings = dict(config)
+    target = settings.pop("_target_", None)
+    allowed = models()
+    name = target.removeprefix(f"{__name__}.") if isinstance(target, str) else None
+    if target != f"{__name__}.{name}" or name not in allowed:
+        raise RunError(
+            f"model: {target!r} is not a model of this project; "
+            f"use one of {[f'{__name__}.{known}' for known in allowed]}"
+        )
+    check_plain(settings, "model")
+    return allowed[name](input_shape=input_shape, num_classes=num_classes, **settings)

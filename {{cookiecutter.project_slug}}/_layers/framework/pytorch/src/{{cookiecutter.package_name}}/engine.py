@@ -2,6 +2,7 @@
 epoch at a time, measure it, save and load its checkpoint."""
 
 import logging
+import math
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +14,17 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader
 
+from . import checkpoints, models
 from .data import Splits
+from .errors import RunError
 from .results import write_atomically
 
 log = logging.getLogger(__name__)
 
 # the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.pt"
+# what `evaluate` measures on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
+METRICS = ("loss", "acc")
 
 
 def seed_everything(seed: int, deterministic: bool = False) -> None:
@@ -39,8 +44,8 @@ def pick_device(name: str) -> torch.device:
 
 def build(cfg: DictConfig, data: Splits, device: torch.device) -> tuple:
     """The model (on `device`), its optimizer and learning-rate scheduler (or None)."""
-    model = instantiate(cfg.model, input_shape=data.input_shape, num_classes=data.num_classes)
-    model = model.to(device)
+    model_config = OmegaConf.to_container(cfg.model, resolve=True)
+    model = models.build(model_config, data.input_shape, data.num_classes).to(device)
     optimizer = instantiate(cfg.optimizer)(model.parameters())
     scheduler = instantiate(cfg.scheduler)(optimizer) if cfg.scheduler else None
     return model, optimizer, scheduler
@@ -54,9 +59,15 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
         optimizer.zero_grad()
         logits = model(x)
         loss = nn.functional.cross_entropy(logits, y)
+        batch_loss = loss.item()
+        if not math.isfinite(batch_loss):  # stop before the step: the weights are still good
+            raise RunError(
+                f"the training loss is {batch_loss} after {seen} samples of this epoch: "
+                "training diverged (try a lower optimizer.lr); the run stopped"
+            )
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(y)
+        total_loss += batch_loss * len(y)
         correct += (logits.argmax(dim=1) == y).sum().item()
         seen += len(y)
     return {"train_loss": total_loss / seen, "train_acc": correct / seen}
@@ -91,21 +102,26 @@ def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iter
 
 
 def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: Splits) -> None:
-    """Weights plus what rebuilds the model, in plain types that `weights_only=True` loads;
-    written atomically (an interrupted save leaves the previous checkpoint)."""
+    """Weights plus what rebuilds the model and names its classes, in plain types that
+    `weights_only=True` loads; written atomically (an interrupted save leaves the previous
+    checkpoint)."""
     state = {
         "model_config": OmegaConf.to_container(model_cfg, resolve=True),
         "input_shape": list(data.input_shape),
-        "num_classes": data.num_classes,
+        "classes": list(data.classes),
         "state_dict": model.state_dict(),
     }
     write_atomically(path, lambda file: torch.save(state, file))
 
 
-def load_checkpoint(path: Path, device) -> nn.Module:
-    """Rebuild the model saved by `save_checkpoint`."""
-    state = torch.load(path, map_location=device, weights_only=True)
-    shape, classes = state["input_shape"], state["num_classes"]
-    model = instantiate(state["model_config"], input_shape=shape, num_classes=classes)
-    model.load_state_dict(state["state_dict"])
-    return model.to(device)
+def load_checkpoint(path: Path, device) -> tuple[nn.Module, list]:
+    """The model saved by `save_checkpoint`, rebuilt only from this project's models.py, and
+    the label of each of its classes. Anything else in the file is refused with one line."""
+    state = checkpoints.read(path, "ckpt_path")
+    try:
+        classes = list(state["classes"])
+        model = models.build(state["model_config"], state["input_shape"], len(classes))
+        model.load_state_dict(state["state_dict"])
+    except (RunError, KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise RunError(f"ckpt_path: refused {path}: {error}") from None
+    return model.to(device), classes

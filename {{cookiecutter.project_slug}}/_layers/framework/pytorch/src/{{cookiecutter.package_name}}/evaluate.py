@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths, results
+from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @hydra.main(config_path="configs", config_name="eval", version_base="1.3")
+@one_line_errors
 def main(cfg: DictConfig) -> dict[str, float]:
     """Command-line entry point; returns the test metrics."""
     return evaluate(cfg)
@@ -24,8 +26,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     device = engine.pick_device(cfg.trainer.device)
-    data = instantiate(cfg.data)
-    model = engine.load_checkpoint(checkpoint, device)
+    model, classes = engine.load_checkpoint(checkpoint, device)
+    data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training
     batches = make_loaders(data, cfg.loader)
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(model, batches["test"], device, split="test"))

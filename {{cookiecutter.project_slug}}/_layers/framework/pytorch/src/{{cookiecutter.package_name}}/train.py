@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from . import paths, results
+from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
+@one_line_errors
 def main(cfg: DictConfig) -> float:
     """Command-line entry point; returns the metric that sweepers optimize."""
     return train(cfg)[cfg.optimized_metric]
@@ -25,6 +27,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     out = paths.output_dir()
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+    known = results.reported(engine.METRICS)
+    results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
     engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
     device = engine.pick_device(cfg.trainer.device)
 
@@ -36,7 +40,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
         results.append_row(out / "metrics.csv", epoch)
-    engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
+        # saved every epoch: should a later epoch fail, the last good weights stay
+        engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
     test = engine.evaluate(model, batches["test"], device, split="test")
     # metrics.json: the last epoch's validation metrics and the test metrics
     return results.save(results.final_metrics(epoch, test))

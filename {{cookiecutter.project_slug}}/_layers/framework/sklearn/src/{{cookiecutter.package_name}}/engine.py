@@ -7,10 +7,13 @@ import numpy as np
 from sklearn.metrics import accuracy_score, log_loss
 
 from .data import Splits
+from .errors import RunError
 from .results import write_atomically
 
 # the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "model.joblib"
+# what `evaluate` measures on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
+METRICS = ("loss", "acc")
 
 
 def flat(x: np.ndarray) -> np.ndarray:
@@ -36,13 +39,22 @@ def evaluate(model, x, y, split: str) -> dict[str, float]:
     }
 
 
-def save_checkpoint(path: Path, model) -> None:
-    """joblib, scikit-learn's own format, written atomically (an interrupted save leaves the
-    previous file)."""
-    write_atomically(path, lambda file: joblib.dump(model, file))
+def save_checkpoint(path: Path, model, classes: list) -> None:
+    """The fitted model and the label of each of its classes, in joblib (scikit-learn's own
+    format), written atomically (an interrupted save leaves the previous file)."""
+    saved = {"model": model, "classes": list(classes)}
+    write_atomically(path, lambda file: joblib.dump(saved, file))
 
 
-def load_checkpoint(path: Path):
-    """The model saved by `save_checkpoint`. joblib files are pickles, which run code when
-    loaded: load only files you trust, such as your own runs."""
-    return joblib.load(path)
+def load_checkpoint(path: Path) -> tuple:
+    """The model saved by `save_checkpoint` and its classes. joblib files are pickles, which
+    run code when loaded: load only files you trust, such as your own runs. An empty,
+    truncated or foreign file is refused with one line."""
+    try:
+        saved = joblib.load(path)
+        return saved["model"], list(saved["classes"])
+    except Exception as error:
+        raise RunError(
+            f"ckpt_path: {path} is not a model file of this project's `train` "
+            f"({type(error).__name__}: {error})"
+        ) from None

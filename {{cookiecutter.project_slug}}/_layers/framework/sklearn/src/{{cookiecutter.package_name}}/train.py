@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from . import paths, results
+from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
+@one_line_errors
 def main(cfg: DictConfig) -> float:
     """Command-line entry point; returns the metric that sweepers optimize."""
     return train(cfg)[cfg.optimized_metric]
@@ -24,6 +26,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     out = paths.output_dir()
     log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
+    known = results.reported(engine.METRICS)
+    results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
 
     data = instantiate(cfg.data)
     model = instantiate(cfg.model)
@@ -31,7 +35,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     epoch = engine.fit(model, data)
     results.append_row(out / "metrics.csv", epoch)
-    engine.save_checkpoint(out / engine.CHECKPOINT, model)
+    engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes)
     test = engine.evaluate(model, data.x_test, data.y_test, split="test")
     # metrics.json: the validation metrics and the test metrics
     return results.save(results.final_metrics(epoch, test))

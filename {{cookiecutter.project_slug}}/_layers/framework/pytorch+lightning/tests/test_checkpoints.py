@@ -1,0 +1,84 @@
+"""Reading checkpoints without trusting them: plain values only, one line for a broken file,
+networks rebuilt only from models.py (a checkpoint cannot name other code)."""
+
+import pytest
+import torch
+from conftest import PACKAGE, module
+from torch import nn
+
+checkpoints = module("checkpoints")
+models = module("models")
+RunError = module("errors").RunError
+
+
+def test_a_checkpoint_is_read_as_plain_values(tmp_path):
+    path = tmp_path / "checkpoint"
+    torch.save({"classes": [1, "b"], "weights": torch.ones(2)}, path)
+    state = checkpoints.read(path, "ckpt_path")
+    assert state["classes"] == [1, "b"] and torch.equal(state["weights"], torch.ones(2))
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "is empty"),
+        (b"not a checkpoint at all", "is not a readable checkpoint"),
+        ("truncated", "is not a readable checkpoint"),
+        ("object", "is not a readable checkpoint"),
+        ("tensor", "holds a Tensor, not a checkpoint"),
+    ],
+)
+def test_a_broken_or_foreign_file_is_refused_with_one_line_naming_it(tmp_path, content, reason):
+    path = tmp_path / "checkpoint"
+    if content == "truncated":
+        torch.save({"weights": torch.ones(1000)}, path)
+        path.write_bytes(path.read_bytes()[:500])
+    elif content == "object":  # pickle would rebuild (run) it; weights_only refuses
+        torch.save({"payload": Exception("any object that pickle rebuilds")}, path)
+    elif content == "tensor":
+        torch.save(torch.ones(2), path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(RunError) as refused:
+        checkpoints.read(path, "ckpt_path")
+    message = str(refused.value)
+    assert message.startswith(f"ckpt_path: {path} {reason}") and "\n" not in message
+    assert "weights_only=False" not in message  # torch's advice to load it anyway
+
+
+def test_build_makes_the_model_that_the_config_names():
+    config = {"_target_": f"{PACKAGE}.models.MLP", "hidden_sizes": [5], "dropout": 0.5}
+    model = models.build(config, input_shape=(1, 8, 8), num_classes=3)
+    assert isinstance(model, models.MLP) and model(torch.zeros(2, 1, 8, 8)).shape == (2, 3)
+    assert [m.out_features for m in model.modules() if isinstance(m, nn.Linear)] == [5, 3]
+    assert set(models.models()) == {"MLP", "CNN"}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "shutil.copyfile",
+        "os.system",
+        f"{PACKAGE}.models.build",  # a function of models.py, not a model
+        f"{PACKAGE}.models.nn.Linear",
+        f"{PACKAGE}.modelsMLP",
+        "MLP",
+        None,
+    ],
+)
+def test_build_refuses_anything_but_a_model_of_models_py(target):
+    with pytest.raises(RunError, match=r"^model: .* is not a model of this project; use one of"):
+        models.build({"_target_": target}, input_shape=(4,), num_classes=2)
+
+
+def test_build_refuses_a_nested_target_and_runs_nothing(tmp_path):
+    source, copy = tmp_path / "source", tmp_path / "copy"
+    source.write_text("x")
+    copyfile = {"_target_": "shutil.copyfile", "src": str(source), "dst": str(copy)}
+    for settings in [{"hidden_sizes": copyfile}, {"hidden_sizes": [4, copyfile]}]:
+        config = {"_target_": f"{PACKAGE}.models.MLP", **settings}
+        with pytest.raises(RunError, match=r"^model.hidden_sizes: the key '_target_' is not"):
+            models.build(config, input_shape=(4,), num_classes=2)
+    assert not copy.exists()
+    with pytest.raises(RunError, match=r"^model: the key '_partial_' is not allowed"):
+        models.build({"_target_": f"{PACKAGE}.models.MLP", "_partial_": True}, (4,), 2)

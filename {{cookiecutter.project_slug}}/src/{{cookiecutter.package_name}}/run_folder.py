@@ -1,0 +1,35 @@
+"""One run per folder. A run (or a sweep) refuses a folder that already holds one, instead of
+mixing its files with the other run's. Hydra calls these hooks before it writes into the
+folder; configs/hydra/default.yaml registers them."""
+
+import os
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+
+def claim(folder: Path, marker: str, key: str) -> None:
+    """Create `folder/marker`, the file Hydra is about to write, as an empty file. The creation
+    is exclusive: it fails when the file is already there, whichever run made it, even one
+    started in the same instant; the command then stops with one line."""
+    path = folder / marker
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        raise SystemExit(
+            f"{key}: {folder} already holds a run ({marker} is there); "
+            f"give a new folder, or leave {key} out for a fresh one"
+        ) from None
+
+
+class OneRunPerFolder(Callback):
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        # with hydra.output_subdir=null Hydra records no config, and there is nothing to claim
+        if config.hydra.output_subdir is not None:
+            marker = f"{config.hydra.output_subdir}/config.yaml"
+            claim(Path(config.hydra.run.dir), marker, "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        claim(Path(config.hydra.sweep.dir), "multirun.yaml", "hydra.sweep.dir")
