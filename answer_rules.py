@@ -169,6 +169,7 @@ RULES = {
     "version": text_rule(version_problem),
     "python_version": choice_problem,
     "framework": choice_problem,
+    "launcher": choice_problem,
     "license": choice_problem,
     "init_git": choice_problem,
 }

@@ -107,8 +107,25 @@ LICENSE_FILES = {"MIT": {"LICENSE"}, "BSD-3-Clause": {"LICENSE"}, "Apache-2.0": 
 LICENSE_FILES |= {"GPL-3.0-only": {"LICENSE"}, "none": set()}
 
 
-def expected_files(framework="pytorch", license="MIT", pkg="my_project") -> set[str]:
-    return base_files(pkg) | framework_files(framework, pkg) | LICENSE_FILES[license]
+def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
+    """The files each launcher adds, by hand: a test of its sweeps; SLURM its config."""
+    if launcher == "basic":
+        return set()
+    if launcher == "joblib":
+        return {"tests/test_launcher.py"}
+    assert launcher == "slurm"
+    return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/slurm.yaml"}
+
+
+def expected_files(
+    framework="pytorch", license="MIT", pkg="my_project", launcher="joblib"
+) -> set[str]:
+    return (
+        base_files(pkg)
+        | framework_files(framework, pkg)
+        | LICENSE_FILES[license]
+        | launcher_files(launcher, pkg)
+    )
 
 
 def test_default_bake_has_exactly_the_expected_files(default_project):
@@ -124,6 +141,19 @@ def test_every_framework_gives_exactly_its_files(bake, framework):
 @pytest.mark.parametrize("license", ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-only", "none"])
 def test_every_license_gives_exactly_its_files(bake, license):
     assert project_files(bake(license=license)) == expected_files(license=license)
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "slurm", "basic"])
+def test_every_launcher_gives_exactly_its_files(bake, launcher):
+    assert project_files(bake(launcher=launcher)) == expected_files(launcher=launcher)
+
+
+@pytest.mark.parametrize(
+    ("framework", "launcher"), [("sklearn", "slurm"), ("lightning", "basic")]
+)
+def test_framework_and_launcher_pairs_give_exactly_their_files(bake, framework, launcher):
+    project = bake(framework=framework, launcher=launcher)
+    assert project_files(project) == expected_files(framework, launcher=launcher)
 
 
 @pytest.mark.parametrize(
@@ -283,3 +313,18 @@ def test_dependencies_follow_the_framework(bake, framework):
     assert ("torch" in names) == (framework != "sklearn")
     assert ("lightning" in names) == (framework == "lightning")
     assert "skops" not in names  # joblib, which scikit-learn brings, saves the model
+
+
+@pytest.mark.parametrize(
+    ("launcher", "plugin"),
+    [("joblib", "hydra-joblib-launcher"), ("slurm", "hydra-submitit-launcher"), ("basic", None)],
+)
+def test_dependencies_and_default_launcher_follow_the_launcher(bake, launcher, plugin):
+    project = bake(launcher=launcher)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    plugins = {"hydra-joblib-launcher", "hydra-submitit-launcher"}
+    assert names & plugins == ({plugin} if plugin else set())
+    hydra = yaml.safe_load((project / "src/my_project/configs/hydra/default.yaml").read_text())
+    overrides = [entry for entry in hydra["defaults"] if "override launcher" in entry]
+    assert overrides == ([{"override launcher": "joblib"}] if launcher == "joblib" else [])

@@ -92,7 +92,7 @@ def test_main_returns_the_optimized_metric(tmp_path):
 
 
 def test_multirun_gives_one_folder_per_job(tmp_path):
-    run_cli("train", "-m", "seed=1,2", "debug=fast", cwd=tmp_path)
+    run_cli("train", "-m", "hydra/launcher=basic", "seed=1,2", "debug=fast", cwd=tmp_path)
     (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")
     assert (sweep / "multirun.yaml").is_file()
     jobs = sorted(p for p in sweep.iterdir() if p.is_dir())

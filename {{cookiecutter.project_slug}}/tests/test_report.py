@@ -1,0 +1,106 @@
+"""`<project>-report`: a sweep's jobs in one table, the best one marked, seeds aggregated, and
+the jobs without results (running, interrupted, failed) named."""
+
+import csv
+import json
+
+import pytest
+import yaml
+from conftest import module
+
+report = module("report")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def make_sweep(tmp_path, **settings):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text(yaml.safe_dump({"optimized_metric": "val_acc", **settings}))
+    return sweep
+
+
+def make_job(sweep, number, overrides, metrics=None, error=False):
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    if metrics is not None:
+        (job / "metrics.json").write_text(json.dumps(metrics))
+    line = "[ERROR] - the training loss is nan" if error else "[INFO] - epoch 1/10"
+    (job / "train.log").write_text(f"[2026-01-31 12:00:00,000][my.train]{line}\n")
+
+
+def read_rows(path):
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_every_job_is_a_row_and_the_best_is_marked(tmp_path):
+    sweep = make_sweep(tmp_path)
+    make_job(sweep, 0, ["optimizer.lr=0.01", "seed=1"], {"val_acc": 0.5, "val_loss": 1.0})
+    make_job(sweep, 1, ["optimizer.lr=0.1", "seed=1"], {"val_acc": 0.9, "val_loss": 0.3})
+    make_job(sweep, 2, ["optimizer.lr=10", "seed=1"], error=True)
+    make_job(sweep, 3, ["optimizer.lr=0.001", "seed=1"])  # still running
+    found = report.report(sweep)
+    assert (found["best"].number, found["failed"], found["missing"]) == (1, [2], [3])
+    rows = read_rows(sweep / "report.csv")
+    assert [(r["job"], r["status"], r["best"]) for r in rows] == [
+        ("0", "done", ""),
+        ("1", "done", "*"),
+        ("2", "failed", ""),
+        ("3", "missing", ""),
+    ]
+    assert list(rows[1]) == ["job", "status", "best", "optimizer.lr", "val_acc", "val_loss"]
+    assert (rows[1]["optimizer.lr"], float(rows[1]["val_acc"])) == ("0.1", 0.9)
+    markdown = (sweep / "report.md").read_text().splitlines()
+    assert markdown[0] == "| job | status | best | optimizer.lr | val_acc | val_loss |"
+    assert markdown[3] == "| 1 | done | * | 0.1 | 0.9000 | 0.3000 |"
+    assert (sweep / "report.png").read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("settings", "metric", "best"),
+    [
+        ({}, "val_loss", 0),  # a loss is minimized
+        ({}, "val_acc", 1),
+        ({"hydra": {"sweeper": {"direction": "minimize"}}}, "val_acc", 0),  # the sweeper's own
+    ],
+)
+def test_the_direction_follows_the_metric_or_the_sweeper(tmp_path, settings, metric, best):
+    sweep = make_sweep(tmp_path, **settings)
+    make_job(sweep, 0, ["model=mlp"], {"val_acc": 0.5, "val_loss": 0.2})
+    make_job(sweep, 1, ["model=cnn"], {"val_acc": 0.9, "val_loss": 0.4})
+    assert report.report(sweep, metric)["best"].number == best
+
+
+def test_jobs_that_differ_by_seed_are_averaged_per_configuration(tmp_path):
+    sweep = make_sweep(tmp_path)
+    scores = {("0.1", "1"): 0.8, ("0.1", "2"): 0.9, ("0.01", "1"): 0.5, ("0.01", "2"): 0.7}
+    for number, ((lr, seed), score) in enumerate(scores.items()):
+        make_job(sweep, number, [f"optimizer.lr={lr}", f"seed={seed}"], {"val_acc": score})
+    groups = {group["optimizer.lr"]: group for group in report.report(sweep)["seed_groups"]}
+    assert groups["0.1"]["seeds"] == 2
+    assert groups["0.1"]["val_acc_mean"] == pytest.approx(0.85)
+    assert groups["0.01"]["val_acc_std"] == pytest.approx(0.1414, abs=1e-4)
+    assert "val_acc_mean" in (sweep / "report.md").read_text()
+
+
+def test_an_optuna_search_names_the_trials_not_started_yet(tmp_path):
+    sweep = make_sweep(tmp_path, hydra={"sweeper": {"n_trials": 4, "direction": "maximize"}})
+    make_job(sweep, 0, ["optimizer.lr=0.1"], {"val_acc": 0.5})
+    make_job(sweep, 1, ["optimizer.lr=0.2"])
+    assert report.report(sweep)["missing"] == [1, 2, 3]
+
+
+def test_a_folder_that_is_not_a_sweep_is_one_line(tmp_path):
+    with pytest.raises(SystemExit, match=r"no multirun.yaml, so not a sweep folder"):
+        report.report(tmp_path)
+
+
+def test_the_command_prints_the_table_and_the_best_job(tmp_path, capsys):
+    sweep = make_sweep(tmp_path)
+    make_job(sweep, 0, ["optimizer.lr=0.01"], {"val_acc": 0.5})
+    make_job(sweep, 1, ["optimizer.lr=0.1"], {"val_acc": 0.75})
+    report.main([str(sweep)])
+    out = capsys.readouterr().out
+    assert "optimizer.lr" in out and "0.7500" in out
+    assert "Best (maximize val_acc): job 1, 0.7500" in out
