@@ -105,3 +105,17 @@ def test_scikit_learn_training_never_imports_torch(bake, environments, tmp_path)
     (run,) = (tmp_path / "outputs" / "runs").glob("*/*")
     assert (run / "model.joblib").is_file()
     assert project.name == "cat-classifier"
+
+
+def test_a_run_error_is_one_line_and_exit_status_1(installed_project, tmp_path):
+    """The installed command, as a user runs it: a missing checkpoint is one line, no trace."""
+    _, project, bin_dir = installed_project
+    done = subprocess.run(
+        [bin_dir / f"{project.name}-evaluate", "ckpt_path=missing.ckpt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1 and f"ckpt_path: no file at {tmp_path}/missing.ckpt" in lines[0], lines

@@ -22,12 +22,14 @@ def main(cfg: DictConfig) -> dict[str, float]:
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
+    # a missing file is named at once, before the heavy imports below
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+
     from hydra.utils import instantiate
 
     from . import engine
     from .datamodule import SplitsDataModule
 
-    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     model, classes = engine.load_checkpoint(checkpoint)
     # labels mean what they meant in training
     datamodule = SplitsDataModule(instantiate(cfg.data, classes=classes), cfg.loader)

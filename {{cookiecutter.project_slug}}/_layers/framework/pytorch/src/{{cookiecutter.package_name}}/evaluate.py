@@ -19,12 +19,14 @@ def main(cfg: DictConfig) -> dict[str, float]:
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
+    # a missing file is named at once, before the heavy imports below
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+
     from hydra.utils import instantiate
 
     from . import engine
     from .loaders import make_loaders
 
-    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     device = engine.pick_device(cfg.trainer.device)
     model, classes = engine.load_checkpoint(checkpoint, device)
     data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training

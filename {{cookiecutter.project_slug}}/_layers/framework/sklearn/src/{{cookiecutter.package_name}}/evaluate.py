@@ -19,11 +19,13 @@ def main(cfg: DictConfig) -> dict[str, float]:
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
+    # a missing file is named at once, before the heavy imports below
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+
     from hydra.utils import instantiate
 
     from . import engine
 
-    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     model, classes = engine.load_checkpoint(checkpoint)
     data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training
     log.info("Checkpoint: %s", checkpoint)
