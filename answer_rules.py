@@ -170,6 +170,7 @@ RULES = {
     "python_version": choice_problem,
     "framework": choice_problem,
     "launcher": choice_problem,
+    "hparam_search": choice_problem,
     "license": choice_problem,
     "init_git": choice_problem,
 }

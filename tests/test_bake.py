@@ -26,6 +26,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/data.py",
         f"{src}/errors.py",
         f"{src}/paths.py",
+        f"{src}/report.py",
         f"{src}/results.py",
         f"{src}/run_folder.py",
         f"{src}/configs/__init__.py",
@@ -39,6 +40,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "tests/test_configs.py",
         "tests/test_data.py",
         "tests/test_paths.py",
+        "tests/test_report.py",
         "tests/test_results.py",
         "tests/test_run.py",
     }
@@ -117,14 +119,23 @@ def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
     return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/slurm.yaml"}
 
 
+def search_files(hparam_search: str, pkg: str = "my_project") -> set[str]:
+    """What the Optuna search adds, by hand: its config and its test."""
+    if hparam_search == "none":
+        return set()
+    assert hparam_search == "optuna"
+    return {f"src/{pkg}/configs/hparams_search/optuna.yaml", "tests/test_hparams_search.py"}
+
+
 def expected_files(
-    framework="pytorch", license="MIT", pkg="my_project", launcher="joblib"
+    framework="pytorch", license="MIT", pkg="my_project", launcher="joblib", search="optuna"
 ) -> set[str]:
     return (
         base_files(pkg)
         | framework_files(framework, pkg)
         | LICENSE_FILES[license]
         | launcher_files(launcher, pkg)
+        | search_files(search, pkg)
     )
 
 
@@ -146,6 +157,17 @@ def test_every_license_gives_exactly_its_files(bake, license):
 @pytest.mark.parametrize("launcher", ["joblib", "slurm", "basic"])
 def test_every_launcher_gives_exactly_its_files(bake, launcher):
     assert project_files(bake(launcher=launcher)) == expected_files(launcher=launcher)
+
+
+@pytest.mark.parametrize("search", ["optuna", "none"])
+def test_every_search_value_gives_exactly_its_files(bake, search):
+    assert project_files(bake(hparam_search=search)) == expected_files(search=search)
+
+
+@pytest.mark.parametrize(("framework", "search"), [("sklearn", "optuna"), ("lightning", "none")])
+def test_framework_and_search_pairs_give_exactly_their_files(bake, framework, search):
+    project = bake(framework=framework, hparam_search=search)
+    assert project_files(project) == expected_files(framework, search=search)
 
 
 @pytest.mark.parametrize(
@@ -328,3 +350,11 @@ def test_dependencies_and_default_launcher_follow_the_launcher(bake, launcher, p
     hydra = yaml.safe_load((project / "src/my_project/configs/hydra/default.yaml").read_text())
     overrides = [entry for entry in hydra["defaults"] if "override launcher" in entry]
     assert overrides == ([{"override launcher": "joblib"}] if launcher == "joblib" else [])
+
+
+@pytest.mark.parametrize("search", ["optuna", "none"])
+def test_dependencies_follow_the_search(bake, search):
+    pyproject = tomllib.loads((bake(hparam_search=search) / "pyproject.toml").read_text())
+    names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    optuna = {"hydra-optuna-sweeper", "sqlalchemy", "alembic"}
+    assert names & optuna == (optuna if search == "optuna" else set())

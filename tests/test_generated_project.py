@@ -11,13 +11,14 @@ from devtools.venv import make_venv, pip_install
 # Each environment is made once, in one xdist worker: its tests share an xdist group.
 # "shared" holds two projects whose commands must not collide: the default pytorch project and
 # a scikit-learn one with other names; "lightning" a Lightning project with other names. Each
-# launcher is one project's, so every launcher's own tests run too.
+# launcher and search value is some project's, so their own tests run too.
 PROJECTS = {
     "pytorch": ("shared", {"framework": "pytorch"}),
     "sklearn": ("shared", {"framework": "sklearn", "project_name": "Cat Classifier",
                            "package_name": "cats", "launcher": "slurm"}),
     "lightning": ("lightning", {"framework": "lightning", "project_name": "Lightning Lab",
-                                "package_name": "lab", "launcher": "basic"}),
+                                "package_name": "lab", "launcher": "basic",
+                                "hparam_search": "none"}),
 }  # fmt: skip
 CHECKPOINT = {"pytorch": "checkpoint.pt", "lightning": "checkpoint.ckpt", "sklearn": "model.joblib"}
 FRAMEWORKS = [

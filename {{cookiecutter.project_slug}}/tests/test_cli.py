@@ -87,7 +87,7 @@ def test_tab_completion_offers_config_options(tmp_path):
 
 
 def test_commands_are_installed_under_this_project_name():
-    """<project>-train and <project>-evaluate: another project in the same environment has its
+    """<project>-train, -evaluate and -report: another project in the same environment has its
     own, so neither repoints the other's commands."""
     ours = {
         script.name: script.value
@@ -97,4 +97,5 @@ def test_commands_are_installed_under_this_project_name():
     assert ours == {
         f"{DISTRIBUTION}-train": f"{PACKAGE}.train:main",
         f"{DISTRIBUTION}-evaluate": f"{PACKAGE}.evaluate:main",
+        f"{DISTRIBUTION}-report": f"{PACKAGE}.report:main",
     }

@@ -3,10 +3,12 @@ the jobs without results (running, interrupted, failed) named."""
 
 import csv
 import json
+import subprocess
+import sys
 
 import pytest
 import yaml
-from conftest import module
+from conftest import PACKAGE, module
 
 report = module("report")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -15,7 +17,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def make_sweep(tmp_path, **settings):
     sweep = tmp_path / "sweep"
     sweep.mkdir()
-    (sweep / "multirun.yaml").write_text(yaml.safe_dump({"optimized_metric": "val_acc", **settings}))
+    settings = {"optimized_metric": "val_acc", **settings}
+    (sweep / "multirun.yaml").write_text(yaml.safe_dump(settings))
     return sweep
 
 
@@ -104,3 +107,19 @@ def test_the_command_prints_the_table_and_the_best_job(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "optimizer.lr" in out and "0.7500" in out
     assert "Best (maximize val_acc): job 1, 0.7500" in out
+
+
+def test_help_is_instant():
+    """--help imports neither matplotlib, rich nor the training libraries."""
+    probe = (
+        "import sys\n"
+        f"from {PACKAGE} import report\n"
+        "try:\n"
+        "    report.main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print([m for m in ('matplotlib', 'rich', 'numpy', 'torch') if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "a sweep folder" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -97,6 +97,13 @@ def test_multirun_gives_one_folder_per_job(tmp_path):
     for job, seed in zip(jobs, ["seed=1", "seed=2"], strict=True):
         assert seed in (job / ".hydra/overrides.yaml").read_text()
         assert (job / engine.CHECKPOINT).is_file() and (job / "metrics.json").is_file()
+    found = module("report").report(sweep)  # <project>-report on the finished sweep
+    assert [(row["job"], row["status"], row["seed"]) for row in found["table"]] == [
+        (0, "done", "1"),
+        (1, "done", "2"),
+    ]
+    assert found["missing"] == found["failed"] == []
+    assert (sweep / "report.csv").is_file() and (sweep / "report.png").is_file()
 
 
 def test_csv_data_path_is_relative_to_the_launch_dir_even_with_chdir(tmp_path, digits_csv):

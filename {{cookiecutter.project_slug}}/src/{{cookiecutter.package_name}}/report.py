@@ -57,7 +57,7 @@ def read_sweep(sweep: Path) -> tuple[list[Job], dict]:
     multirun_file = sweep / "multirun.yaml"
     if not multirun_file.is_file():
         raise SystemExit(f"{sweep}: no multirun.yaml, so not a sweep folder (made by `-m`)")
-    settings = yaml.safe_load(multirun_file.read_text())
+    settings = yaml.safe_load(multirun_file.read_text()) or {}  # empty until the sweep writes it
     folders = [p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit()]
     return sorted((read_job(folder) for folder in folders), key=lambda job: job.number), settings
 
@@ -152,8 +152,8 @@ def plot(path: Path, jobs: list[Job], keys: list[str], metric: str, best_job) ->
 
     params = [key for key in keys if key != "seed"] or keys
     done = [job for job in jobs if job.status == "done" and metric in job.metrics]
-    figure, axes = plt.subplots(1, max(len(params), 1), figsize=(4 * max(len(params), 1), 3.2))
-    for axis, key in zip(list(getattr(axes, "flat", [axes])), params, strict=False):
+    figure, axes = plt.subplots(1, len(params), figsize=(4 * len(params), 3.2), squeeze=False)
+    for axis, key in zip(axes.flat, params, strict=True):
         values = [job.overrides.get(key, "") for job in done]
         numbers = [as_number(value) for value in values]
         categorical = any(number is None for number in numbers)
@@ -218,7 +218,8 @@ def show(found: dict, sweep: Path) -> None:
     from rich.table import Table
 
     console = Console()
-    for title, table in [("jobs", found["table"]), ("mean and std over seeds", found["seed_groups"])]:
+    tables = {"jobs": found["table"], "mean and std over seeds": found["seed_groups"]}
+    for title, table in tables.items():
         if table:
             view = Table(title=f"{sweep} ({title})")
             for key in table[0]:
@@ -230,18 +231,18 @@ def show(found: dict, sweep: Path) -> None:
     if best_job is None:
         console.print(f"No job has {found['metric']} yet.")
     else:
-        score = best_job.metrics[found["metric"]]
-        console.print(f"Best ({found['direction']} {found['metric']}): job {best_job.number}, {score:.4f}, {best_job.folder}")
+        score, goal = best_job.metrics[found["metric"]], f"{found['direction']} {found['metric']}"
+        console.print(f"Best ({goal}): job {best_job.number}, {score:.4f}, {best_job.folder}")
     if found["missing"]:
-        console.print(f"No results yet (running, interrupted or not started): jobs {found['missing']}")
+        console.print(f"No results yet (running, stopped or not started): jobs {found['missing']}")
     if found["failed"]:
         console.print(f"Failed (see their logs): jobs {found['failed']}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0].split(": ", 1)[1])
-    parser.add_argument("sweep", type=Path, help="a sweep folder, e.g. outputs/multiruns/<date>/<time>")
-    parser.add_argument("--metric", help="the metric to rank jobs by (default: the sweep's optimized_metric)")
+    parser.add_argument("sweep", type=Path, help="a sweep folder: outputs/multiruns/<date>/<time>")
+    parser.add_argument("--metric", help="the metric to rank by (default: optimized_metric)")
     args = parser.parse_args(argv)
     found = report(args.sweep, args.metric)
     show(found, args.sweep)

@@ -10,7 +10,7 @@ def test_the_slurm_launcher_config_names_submitit_and_the_job_resources():
     with initialize_config_module(f"{PACKAGE}.configs", version_base="1.3"):
         cfg = compose("train", ["hydra/launcher=slurm"], return_hydra_config=True)
     launcher = cfg.hydra.launcher
-    assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert launcher._target_.endswith("hydra_submitit_launcher.submitit_launcher.SlurmLauncher")
     assert (launcher.timeout_min, launcher.cpus_per_task, launcher.mem_gb) == (60, 4, 16)
 
 
