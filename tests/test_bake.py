@@ -114,7 +114,7 @@ def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
     if launcher == "basic":
         return set()
     if launcher == "joblib":
-        return {"tests/test_launcher.py"}
+        return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/parallel.yaml"}
     assert launcher == "slurm"
     return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/slurm.yaml"}
 
@@ -349,7 +349,7 @@ def test_dependencies_and_default_launcher_follow_the_launcher(bake, launcher, p
     assert names & plugins == ({plugin} if plugin else set())
     hydra = yaml.safe_load((project / "src/my_project/configs/hydra/default.yaml").read_text())
     overrides = [entry for entry in hydra["defaults"] if "override launcher" in entry]
-    assert overrides == ([{"override launcher": "joblib"}] if launcher == "joblib" else [])
+    assert overrides == ([{"override launcher": "parallel"}] if launcher == "joblib" else [])
 
 
 @pytest.mark.parametrize("search", ["optuna", "none"])

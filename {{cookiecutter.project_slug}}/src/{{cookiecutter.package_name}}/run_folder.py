@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 
 def claim(folder: Path, marker: str, key: str) -> None:
@@ -32,4 +32,8 @@ class OneRunPerFolder(Callback):
             claim(Path(config.hydra.run.dir), marker, "hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        claim(Path(config.hydra.sweep.dir), "multirun.yaml", "hydra.sweep.dir")
+        sweep_dir = Path(config.hydra.sweep.dir)
+        claim(sweep_dir, "multirun.yaml", "hydra.sweep.dir")
+        # the sweep's settings, as Hydra's basic sweeper writes them (other sweepers, Optuna's
+        # among them, do not): what `<project>-report` reads
+        OmegaConf.save(config, sweep_dir / "multirun.yaml")
