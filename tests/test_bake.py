@@ -356,5 +356,5 @@ def test_dependencies_and_default_launcher_follow_the_launcher(bake, launcher, p
 def test_dependencies_follow_the_search(bake, search):
     pyproject = tomllib.loads((bake(hparam_search=search) / "pyproject.toml").read_text())
     names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
-    optuna = {"hydra-optuna-sweeper", "sqlalchemy", "alembic"}
+    optuna = {"hydra-optuna-sweeper", "sqlalchemy"}
     assert names & optuna == (optuna if search == "optuna" else set())
