@@ -100,7 +100,9 @@ def test_a_non_finite_loss_stops_the_epoch_before_its_optimizer_step():
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    with pytest.raises(RunError, match=r"^the training loss is nan after 16 samples of this"):
+    message = r"^the training loss is nan after 16 samples of this epoch: training diverged \(try a"
+    message += r" lower optimizer.lr\); the run stopped$"
+    with pytest.raises(RunError, match=message):
         engine.train_one_epoch(model, batches_of(x, y, 16), optimizer, CPU)
     assert all(torch.isfinite(p).all() for p in model.parameters())  # the weights of step 1
 
@@ -212,6 +214,12 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
         assert str(refused.value).startswith(f"ckpt_path: refused {path}: model")
         assert "\n" not in str(refused.value)
     assert not copy.exists()
+
+
+def test_a_broken_checkpoint_is_named_by_its_config_key(tmp_path):
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(RunError, match=r"^ckpt_path: .*empty\.pt is empty"):
+        engine.load_checkpoint(tmp_path / "empty.pt", CPU)
 
 
 def test_a_checkpoint_missing_its_parts_is_refused(tmp_path):
