@@ -11,6 +11,7 @@ import torch
 from conftest import (
     ALL_OPTIONS,
     PACKAGE,
+    code_naming_configs,
     compose_job,
     compose_option,
     log_messages,
@@ -71,14 +72,9 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
     """A checkpoint's hyperparameters are data: a model `_target_` in them that is not a
     model of models.py, at the top or nested, is refused with one line and never called."""
     copy = tmp_path / "copied"
-    copyfile = {
-        "_target_": "shutil.copyfile",
-        "src": str(trained_run / "train.log"),
-        "dst": str(copy),
-    }
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
     hparams = state["hyper_parameters"]
-    for crafted in [copyfile, {**hparams["model"], "hidden_sizes": copyfile}]:
+    for crafted in code_naming_configs(hparams["model"], trained_run / "train.log", copy):
         path = tmp_path / engine.CHECKPOINT
         torch.save({**state, "hyper_parameters": {**hparams, "model": crafted}}, path)
         with pytest.raises(RunError) as refused:

@@ -9,6 +9,7 @@ import torch
 from conftest import (
     ALL_OPTIONS,
     PACKAGE,
+    code_naming_configs,
     compose_job,
     compose_option,
     log_messages,
@@ -200,13 +201,8 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
     """A checkpoint's model config is data: a `_target_` in it that is not a model of
     models.py, at the top or nested, is refused with one line and never called."""
     copy = tmp_path / "copied"
-    copyfile = {
-        "_target_": "shutil.copyfile",
-        "src": str(trained_run / "train.log"),
-        "dst": str(copy),
-    }
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
-    for crafted in [copyfile, {**state["model_config"], "hidden_sizes": copyfile}]:
+    for crafted in code_naming_configs(state["model_config"], trained_run / "train.log", copy):
         path = tmp_path / engine.CHECKPOINT
         torch.save({**state, "model_config": crafted}, path)
         with pytest.raises(RunError) as refused:
