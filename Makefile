@@ -41,7 +41,7 @@ $(VENV)/.mutation: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --group mutation
 	touch $@
 
-# mutmut over each framework's generated package; writes docs/mutation.md (about 15 minutes)
+# mutmut over each framework's generated package; writes docs/mutation.md (about 30 minutes on 2 cores)
 mutation: $(VENV)/.mutation
 	$(BIN)/python -m devtools.mutation $(MUTATION_ARGS)
 

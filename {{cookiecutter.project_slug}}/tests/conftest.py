@@ -113,6 +113,13 @@ def the_run_folder(launch_dir: Path) -> Path:
     return run
 
 
+def code_naming_configs(model_config: dict, source: Path, copy: Path) -> list[dict]:
+    """Model configs as a crafted checkpoint could hold them: one naming `shutil.copyfile`
+    (which would copy `source` to `copy`) as the model, one hiding it in a setting."""
+    copyfile = {"_target_": "shutil.copyfile", "src": str(source), "dst": str(copy)}
+    return [copyfile, {**model_config, "hidden_sizes": copyfile}]
+
+
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
 

@@ -95,7 +95,10 @@ def test_given_classes_fix_the_indices_and_refuse_other_labels():
 @pytest.mark.parametrize(
     ("labels", "message"),
     [
-        (["0.7", "1.7"], r"the label '0.7' is not a whole number"),
+        (
+            ["0.7", "1.7"],
+            r"the label '0.7' is not a whole number; labels are class numbers or class names$",
+        ),
         ([0.0, float("nan")], r"the label nan is not a whole number"),
         ([4, 4, 4], r"every sample has the label 4; a classifier needs two classes"),
         (["cat", "", "dog"], r"sample 1 has no label"),
@@ -108,9 +111,9 @@ def test_labels_that_would_train_a_wrong_model_are_refused(labels, message):
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
 def test_a_nan_or_infinite_feature_is_refused_naming_its_sample(bad):
-    x, y = numbered(20)
-    x = x.astype(float)
-    x[13, 0] = bad
+    _, y = numbered(20)
+    x = np.zeros((20, 3))
+    x[13, 2] = bad
     with pytest.raises(RunError, match=r"^data: sample 13 has a NaN or infinite feature"):
         data.split(x, y, val_fraction=0.2, test_fraction=0.2, split_seed=0)
 
@@ -161,6 +164,41 @@ def test_csv_without_the_label_column_names_the_columns(tmp_path):
     table = write_table(tmp_path / "table.csv")
     with pytest.raises(RunError, match=r"data.target_column: 'y' is not a column of .*'label'"):
         data.load_csv(str(table), "y", val_fraction=0.25, test_fraction=0.25, split_seed=0)
+
+
+def test_csv_labels_may_be_class_names(tmp_path):
+    lines = ["a,label"] + [f"{i},{['cat', 'dog'][i % 2]}" for i in range(40)]
+    (tmp_path / "pets.csv").write_text("\n".join(lines) + "\n")
+    splits = data.load_csv(
+        str(tmp_path / "pets.csv"), "label", val_fraction=0.25, test_fraction=0.25, split_seed=0
+    )
+    assert splits.classes == ["cat", "dog"]
+    features, labels = splits.x_train.ravel(), splits.y_train
+    assert (labels == features % 2).all()  # dog, index 1, on the odd rows
+
+
+def test_csv_with_a_feature_that_is_not_a_number_is_one_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("a,label\n1,0\nfive,1\n")
+    with pytest.raises(RunError, match=r"^data.path: .*bad\.csv has a feature that is not a num"):
+        data.load_csv(
+            str(tmp_path / "bad.csv"), "label", val_fraction=0.2, test_fraction=0.2, split_seed=0
+        )
+
+
+def test_csv_with_a_single_row_is_read_as_one_sample(tmp_path):
+    (tmp_path / "one.csv").write_text("a,b,label\n1,2,0\n")
+    with pytest.raises(RunError, match=r"^data: every sample has the label 0; a classifier needs"):
+        data.load_csv(
+            str(tmp_path / "one.csv"), "label", val_fraction=0.2, test_fraction=0.2, split_seed=0
+        )
+
+
+def test_given_classes_reach_the_splits():
+    """`evaluate` passes a checkpoint's classes: they, not the labels found, name the indices."""
+    digits = data.load_digits(
+        classes=list(range(12)), val_fraction=0.15, test_fraction=0.2, split_seed=0
+    )
+    assert digits.classes == list(range(12)) and digits.num_classes == 12
 
 
 def test_csv_path_is_read_from_the_launch_directory(tmp_path, monkeypatch):

@@ -145,6 +145,14 @@ def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run
     assert after == before
 
 
+def test_claiming_a_run_folder_makes_its_folders_and_is_exclusive(tmp_path):
+    claim = module("run_folder").claim
+    claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
+    assert (tmp_path / "new" / "run" / ".hydra" / "config.yaml").read_text() == ""
+    with pytest.raises(SystemExit, match=r"^hydra.run.dir: .*run already holds a run"):
+        claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
+
+
 def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
     sweep = tmp_path / "sweep"
     sweep.mkdir()

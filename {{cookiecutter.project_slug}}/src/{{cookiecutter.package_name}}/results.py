@@ -68,7 +68,7 @@ def save(metrics: dict[str, float]) -> dict[str, float]:
     broken = {name: value for name, value in metrics.items() if not math.isfinite(value)}
     if broken:
         raise RunError(f"metrics {broken} are not finite numbers: the run failed ({out})")
-    text = json.dumps(metrics, indent=2, allow_nan=False) + "\n"
+    text = json.dumps(metrics, indent=2) + "\n"
     write_atomically(out / "metrics.json", lambda file: file.write_text(text))
     log.info("Run folder: %s", out)
     for name, value in sorted(metrics.items()):

@@ -11,6 +11,7 @@ import torch
 from conftest import (
     ALL_OPTIONS,
     PACKAGE,
+    code_naming_configs,
     compose_job,
     compose_option,
     log_messages,
@@ -71,14 +72,9 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
     """A checkpoint's hyperparameters are data: a model `_target_` in them that is not a
     model of models.py, at the top or nested, is refused with one line and never called."""
     copy = tmp_path / "copied"
-    copyfile = {
-        "_target_": "shutil.copyfile",
-        "src": str(trained_run / "train.log"),
-        "dst": str(copy),
-    }
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
     hparams = state["hyper_parameters"]
-    for crafted in [copyfile, {**hparams["model"], "hidden_sizes": copyfile}]:
+    for crafted in code_naming_configs(hparams["model"], trained_run / "train.log", copy):
         path = tmp_path / engine.CHECKPOINT
         torch.save({**state, "hyper_parameters": {**hparams, "model": crafted}}, path)
         with pytest.raises(RunError) as refused:
@@ -208,9 +204,26 @@ def test_resume_refuses_a_broken_checkpoint_with_one_line(tmp_path):
 
 def test_a_diverging_run_fails_instead_of_reporting_nan(tmp_path):
     out = tmp_path / "run"
-    with pytest.raises(RunError, match=r"^the training loss is (nan|inf) in batch \d+ of epoch 1"):
+    message = r"^the training loss is (nan|inf) in batch \d+ of epoch 1: training diverged \(try"
+    message += r" a lower optimizer.lr\); the run stopped$"
+    with pytest.raises(RunError, match=message):
         train_in_process(out, "optimizer=sgd", "optimizer.lr=1e10")
     assert not (out / "metrics.json").exists()
+
+
+def test_callbacks_may_monitor_training_and_validation_metrics():
+    for monitor in ["train_loss", "val_acc"]:
+        cfg = compose_job("train", [f"callbacks.early_stopping.monitor={monitor}"])
+        train.check_metric_names(cfg, engine.METRICS)  # no error
+    cfg = compose_job("train", ["callbacks.early_stopping.monitor=test_acc"])
+    with pytest.raises(RunError, match=r"^callbacks.early_stopping.monitor: 'test_acc' is not"):
+        train.check_metric_names(cfg, engine.METRICS)  # known only after training
+
+
+def test_a_broken_checkpoint_is_named_by_its_config_key(tmp_path):
+    (tmp_path / "empty.ckpt").write_bytes(b"")
+    with pytest.raises(RunError, match=r"^ckpt_path: .*empty\.ckpt is empty"):
+        engine.load_checkpoint(tmp_path / "empty.ckpt")
 
 
 def test_a_callback_monitoring_an_unknown_metric_is_refused_before_training(tmp_path):

@@ -9,6 +9,7 @@ import torch
 from conftest import (
     ALL_OPTIONS,
     PACKAGE,
+    code_naming_configs,
     compose_job,
     compose_option,
     log_messages,
@@ -100,7 +101,9 @@ def test_a_non_finite_loss_stops_the_epoch_before_its_optimizer_step():
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    with pytest.raises(RunError, match=r"^the training loss is nan after 16 samples of this"):
+    message = r"^the training loss is nan after 16 samples of this epoch: training diverged \(try a"
+    message += r" lower optimizer.lr\); the run stopped$"
+    with pytest.raises(RunError, match=message):
         engine.train_one_epoch(model, batches_of(x, y, 16), optimizer, CPU)
     assert all(torch.isfinite(p).all() for p in model.parameters())  # the weights of step 1
 
@@ -198,13 +201,8 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
     """A checkpoint's model config is data: a `_target_` in it that is not a model of
     models.py, at the top or nested, is refused with one line and never called."""
     copy = tmp_path / "copied"
-    copyfile = {
-        "_target_": "shutil.copyfile",
-        "src": str(trained_run / "train.log"),
-        "dst": str(copy),
-    }
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
-    for crafted in [copyfile, {**state["model_config"], "hidden_sizes": copyfile}]:
+    for crafted in code_naming_configs(state["model_config"], trained_run / "train.log", copy):
         path = tmp_path / engine.CHECKPOINT
         torch.save({**state, "model_config": crafted}, path)
         with pytest.raises(RunError) as refused:
@@ -212,6 +210,12 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
         assert str(refused.value).startswith(f"ckpt_path: refused {path}: model")
         assert "\n" not in str(refused.value)
     assert not copy.exists()
+
+
+def test_a_broken_checkpoint_is_named_by_its_config_key(tmp_path):
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(RunError, match=r"^ckpt_path: .*empty\.pt is empty"):
+        engine.load_checkpoint(tmp_path / "empty.pt", CPU)
 
 
 def test_a_checkpoint_missing_its_parts_is_refused(tmp_path):

@@ -38,9 +38,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     trainer = engine.make_trainer(cfg, out)
 
     resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
-    if resume is not None:
-        checkpoints.read(resume, "resume")  # a broken or foreign file: one line, before fitting
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume, weights_only=True)
+    if resume is not None:  # plain values only (weights_only), and one line for a broken file
+        checkpoints.read(resume, "resume")
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
     last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
     best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
     test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
