@@ -66,6 +66,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_checkpoints.py",
         "tests/test_loaders.py",
         "tests/test_models.py",
+        "tests/test_distributed.py",  # torchrun (pytorch) or trainer=ddp (lightning)
     }
     own = {
         f"{src}/train.py",
@@ -76,7 +77,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_engine.py",
     }
     if framework == "pytorch":
-        return torch | own | {f"{src}/configs/trainer/default.yaml"}
+        return torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/distributed.py"}
     if framework == "lightning":
         return (
             torch
@@ -194,6 +195,7 @@ def test_custom_names_reach_files_package_and_commands(bake):
     assert scripts == {
         "cat-classifier-train": "cats.train:main",
         "cat-classifier-evaluate": "cats.evaluate:main",
+        "cat-classifier-report": "cats.report:main",
     }
     assert "from . import paths, results" in (project / "src/cats/train.py").read_text()
     assert (
@@ -205,11 +207,11 @@ def test_custom_names_reach_files_package_and_commands(bake):
 
 
 def test_the_hook_lays_exactly_the_chosen_layers(tmp_path):
-    hook = load_hook("post_gen_project", framework="lightning", license="none")
-    answers = {"framework": "lightning", "license": "none"}
+    answers = {"framework": "lightning", "license": "none", "launcher": "slurm", "hparam_search": "none"}
+    hook = load_hook("post_gen_project", **answers)
     layers = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "_layers"
     chosen = [layer.relative_to(layers).as_posix() for layer in hook.chosen_layers(answers, layers)]
-    assert chosen == ["framework/lightning", "framework/pytorch+lightning"]
+    assert chosen == ["framework/lightning", "framework/pytorch+lightning", "launcher/slurm"]
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "lightning", "sklearn"])

@@ -62,8 +62,10 @@ def import_names(distributions: set[str]) -> set[str]:
 @pytest.fixture(scope="session")
 def closure_names(bake) -> set[str]:
     requirements = []
-    for framework in FRAMEWORKS:
-        pyproject = (bake(framework=framework) / "pyproject.toml").read_text()
+    # each framework with the default launcher (joblib) and search (optuna), and the other launcher
+    bakes = [{"framework": framework} for framework in FRAMEWORKS] + [{"launcher": "slurm"}]
+    for answers in bakes:
+        pyproject = (bake(**answers) / "pyproject.toml").read_text()
         requirements += project_requirements(tomllib.loads(pyproject))
     return import_names(distribution_closure(requirements))
 

@@ -1,10 +1,12 @@
 """Sweeps on the joblib launcher (the default): jobs run in parallel worker processes, each in
 its own numbered folder."""
 
+import pytest
 from conftest import read_json, run_cli
 from omegaconf import OmegaConf
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_its_jobs_on_joblib_each_in_its_folder(tmp_path):
     run_cli("train", "-m", "seed=1,2,3,4", "debug=fast", cwd=tmp_path)
     (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")

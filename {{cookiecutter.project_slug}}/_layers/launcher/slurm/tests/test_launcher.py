@@ -1,6 +1,7 @@
 """The SLURM launcher (submitit): its config composes with the keys a cluster needs, and its
 local twin, submitit_local, runs a sweep on this machine exactly as SLURM would."""
 
+import pytest
 from conftest import PACKAGE, read_json, run_cli
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
@@ -14,6 +15,7 @@ def test_the_slurm_launcher_config_names_submitit_and_the_job_resources():
     assert (launcher.timeout_min, launcher.cpus_per_task, launcher.mem_gb) == (60, 4, 16)
 
 
+@pytest.mark.slow
 def test_submitit_local_runs_a_sweep_one_folder_per_job(tmp_path):
     run_cli("train", "-m", "hydra/launcher=submitit_local", "seed=1,2", "debug=fast", cwd=tmp_path)
     (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader
 
-from . import checkpoints, models
+from . import checkpoints, distributed, models
 from .data import Splits
 from .errors import RunError
 from .results import write_atomically
@@ -35,10 +35,12 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
         torch.use_deterministic_algorithms(True)
 
 
-def pick_device(name: str) -> torch.device:
-    """`auto` is cuda when available, else cpu."""
+def pick_device(name: str, local_rank: int = 0) -> torch.device:
+    """`auto` is cuda when available, else cpu; `cuda` is this process's GPU under torchrun."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        name = f"cuda:{local_rank}"
     return torch.device(name)
 
 
@@ -52,6 +54,7 @@ def build(cfg: DictConfig, data: Splits, device: torch.device) -> tuple:
 
 
 def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) -> dict[str, float]:
+    """One pass over this process's training batches; the metrics cover every process."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for x, y in batches:
@@ -60,7 +63,8 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
         logits = model(x)
         loss = nn.functional.cross_entropy(logits, y)
         batch_loss = loss.item()
-        if not math.isfinite(batch_loss):  # stop before the step: the weights are still good
+        # stop before the step, the weights still good; in every process if one diverged
+        if distributed.any_process(not math.isfinite(batch_loss)):
             raise RunError(
                 f"the training loss is {batch_loss} after {seen} samples of this epoch: "
                 "training diverged (try a lower optimizer.lr); the run stopped"
@@ -70,6 +74,7 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
         total_loss += batch_loss * len(y)
         correct += (logits.argmax(dim=1) == y).sum().item()
         seen += len(y)
+    total_loss, correct, seen = distributed.sum_over_processes(total_loss, correct, seen)
     return {"train_loss": total_loss / seen, "train_acc": correct / seen}
 
 
@@ -89,10 +94,14 @@ def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[
 
 def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iterator[dict]:
     """Train for `epochs`, yielding each epoch's metrics: its number, the learning rate it
-    used, the training and the validation metrics."""
+    used, the training and the validation metrics (each process validates on all of it)."""
+    trained = distributed.wrap(model, device)
+    sampler = batches["train"].sampler
     for epoch in range(1, epochs + 1):
+        if hasattr(sampler, "set_epoch"):  # DistributedSampler: another shuffle each epoch
+            sampler.set_epoch(epoch)
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        row |= train_one_epoch(model, batches["train"], optimizer, device)
+        row |= train_one_epoch(trained, batches["train"], optimizer, device)
         row |= evaluate(model, batches["val"], device, split="val")
         if scheduler is not None:
             scheduler.step()

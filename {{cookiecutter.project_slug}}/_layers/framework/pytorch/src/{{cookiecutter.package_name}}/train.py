@@ -6,11 +6,13 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from . import paths, results
+from .distributed import World, one_run_folder
 from .errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
 
+@one_run_folder  # under torchrun, one run folder for all processes
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors
 def main(cfg: DictConfig) -> float:
@@ -22,7 +24,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     # torch is imported here, not at the top of the file: `--help` and tab completion stay instant
     from hydra.utils import instantiate
 
-    from . import engine
+    from . import distributed, engine
     from .loaders import make_loaders
 
     out = paths.output_dir()
@@ -30,21 +32,27 @@ def train(cfg: DictConfig) -> dict[str, float]:
     known = results.reported(engine.METRICS)
     results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
     engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
-    device = engine.pick_device(cfg.trainer.device)
+    world = World.from_env()  # one process, or one of torchrun's
+    device = engine.pick_device(cfg.trainer.device, world.local_rank)
 
-    data = instantiate(cfg.data)
-    batches = make_loaders(data, cfg.loader)
-    model, optimizer, scheduler = engine.build(cfg, data, device)
-    epochs = cfg.trainer.max_epochs
-    log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, device)
+    with distributed.process_group(world, device):
+        data = instantiate(cfg.data)
+        sampler = distributed.train_sampler(len(data.y_train), world, cfg.seed)
+        batches = make_loaders(data, cfg.loader, train_sampler=sampler)
+        model, optimizer, scheduler = engine.build(cfg, data, device)
+        epochs = cfg.trainer.max_epochs
+        where = f"{device} x {world.size} processes" if world.size > 1 else device
+        log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, where)
 
-    for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
-        results.append_row(out / "metrics.csv", epoch)
-        # saved every epoch: should a later epoch fail, the last good weights stay
-        engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
-    test = engine.evaluate(model, batches["test"], device, split="test")
+        for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
+            if world.is_main:  # the other processes hold the same model and metrics
+                results.append_row(out / "metrics.csv", epoch)
+                # saved every epoch: should a later epoch fail, the last good weights stay
+                engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
+        test = engine.evaluate(model, batches["test"], device, split="test")
     # metrics.json: the last epoch's validation metrics and the test metrics
-    return results.save(results.final_metrics(epoch, test))
+    metrics = results.final_metrics(epoch, test)
+    return results.save(metrics) if world.is_main else metrics
 
 
 if __name__ == "__main__":
