@@ -16,6 +16,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 from benchmarks.harness import empty, fresh_dir, interleaved_medians, wall_time
+from benchmarks.scale import bench_launchers
 from devtools.venv import make_venv, pip_install
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +177,7 @@ def main() -> None:
         ("train", lambda: bench_train(bins, args.repeats)),
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
+        ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),
     ]:
         print(f"{name} ...", flush=True)
         results[name] = run()
