@@ -108,15 +108,19 @@ def bench_train(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, floa
     return results
 
 
-def bench_generated_tests(bins: dict[str, Path], repeats: int) -> dict[str, float]:
-    """Each generated project's own test suite, run as `pytest` in the project folder."""
+def bench_generated_tests(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """Each generated project's own test suite in its folder: all of it (`make test`) and
+    without the tests marked slow (`make test-fast`)."""
     results = {}
     for framework, bin_dir in bins.items():
         project = WORK / framework / "my-project"
-        command = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        results[framework] = interleaved_medians(
-            {"tests": {"command": command, "setup": lambda p=project: p}}, repeats
-        )["tests"]
+        pytest = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        suites = {"all": pytest, "fast": [*pytest, "-m", "not slow"]}
+        commands = {
+            name: {"command": command, "setup": lambda p=project: p}
+            for name, command in suites.items()
+        }
+        results[framework] = interleaved_medians(commands, repeats)
     return results
 
 
