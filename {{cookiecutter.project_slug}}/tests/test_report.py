@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import PACKAGE, module
+from conftest import PACKAGE, module, read_json, run_cli
 
 report = module("report")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -58,6 +58,23 @@ def test_every_job_is_a_row_and_the_best_is_marked(tmp_path):
     assert markdown[0] == "| job | status | best | optimizer.lr | val_acc | val_loss |"
     assert markdown[3] == "| 1 | done | * | 0.1 | 0.9000 | 0.3000 |"
     assert (sweep / "report.png").read_bytes().startswith(PNG)
+
+
+def test_a_real_sweep_finished_and_then_partial(tmp_path):
+    """A real multirun of two jobs: both rows, the better one best; with one job's results gone
+    (a job still running or stopped), that job is named missing and the other stays."""
+    run_cli("train", "-m", "hydra/launcher=basic", "seed=1,2", "debug=fast", cwd=tmp_path)
+    (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")
+    found = report.report(sweep)
+    scores = [read_json(sweep / str(job) / "metrics.json")["val_acc"] for job in (0, 1)]
+    assert [row["job"] for row in found["table"]] == [0, 1]
+    assert found["best"].metrics["val_acc"] == max(scores)
+    assert (found["failed"], found["missing"]) == ([], [])
+
+    (sweep / "1" / "metrics.json").unlink()
+    found = report.report(sweep)
+    assert (found["best"].number, found["missing"]) == (0, [1])
+    assert [r["status"] for r in read_rows(sweep / "report.csv")] == ["done", "missing"]
 
 
 @pytest.mark.parametrize(
