@@ -1,12 +1,17 @@
 """Training in two processes on torch.distributed (torchrun, gloo on CPU): one run folder,
 written by process 0, whose checkpoint `evaluate` reads."""
 
+import json
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
-from conftest import PACKAGE, read_json, run_cli, the_run_folder
+import torch
+from conftest import PACKAGE, module, read_json, run_cli, the_run_folder
+
+distributed = module("distributed")
 
 
 @pytest.mark.slow
@@ -31,3 +36,31 @@ def test_torchrun_with_two_processes_writes_one_run_folder(tmp_path):
     run_cli("evaluate", f"ckpt_path={run / 'checkpoint.pt'}", cwd=tmp_path)
     (evaluation,) = (p for p in (tmp_path / "outputs" / "runs").glob("*/*") if p != run)
     assert read_json(evaluation / "metrics.json")["test_acc"] == trained["test_acc"]
+
+
+def exchange(rank: int, port: int, out) -> None:
+    """One of two processes: joins the group, then reduces (run by torch.multiprocessing)."""
+    env = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "WORLD_SIZE": "2"}
+    os.environ.update(env, RANK=str(rank), LOCAL_RANK=str(rank))
+    world = distributed.World.from_env()
+    with distributed.process_group(world, torch.device("cpu")):
+        diverged = distributed.any_process(rank == 1)  # only process 1's loss is not finite
+        totals = distributed.sum_over_processes(rank + 1.0, 10.0)
+    (out / f"{rank}.json").write_text(json.dumps([diverged, totals]))
+
+
+@pytest.mark.slow
+def test_one_process_diverging_stops_both_and_sums_cover_both(tmp_path):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    torch.multiprocessing.spawn(exchange, args=(port, tmp_path), nprocs=2)
+    for rank in (0, 1):
+        assert read_json(tmp_path / f"{rank}.json") == [True, [3.0, 20.0]]
+
+
+def test_in_one_process_nothing_is_exchanged():
+    assert distributed.World.from_env() == distributed.World(0, 1, 0)
+    assert distributed.train_sampler(100, distributed.World(), seed=0) is None
+    assert distributed.sum_over_processes(2.0, 3.0) == [2.0, 3.0]
+    assert distributed.any_process(False) is False
