@@ -176,7 +176,9 @@ def test_pick_device(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert engine.pick_device("auto") == CPU
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert engine.pick_device("auto") == torch.device("cuda")
+    assert engine.pick_device("auto") == torch.device("cuda:0")
+    assert engine.pick_device("cuda", local_rank=1) == torch.device("cuda:1")  # torchrun's 2nd
+    assert engine.pick_device("cuda:3", local_rank=1) == torch.device("cuda:3")  # as written
 
 
 def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):

@@ -45,10 +45,10 @@ def one_run_folder(main):
     it ends) and logs warnings and errors only."""
 
     @functools.wraps(main)
-    def command():
+    def command(*config):  # like Hydra's main: a config given directly runs without the CLI
         world = World.from_env()
-        if world.is_main:
-            return main()
+        if world.is_main or config:
+            return main(*config)
         scratch = tempfile.mkdtemp(prefix=f"rank{world.rank}-")
         sys.argv += [
             f"hydra.run.dir={scratch}",
