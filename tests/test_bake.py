@@ -171,9 +171,7 @@ def test_framework_and_search_pairs_give_exactly_their_files(bake, framework, se
     assert project_files(project) == expected_files(framework, search=search)
 
 
-@pytest.mark.parametrize(
-    ("framework", "launcher"), [("sklearn", "slurm"), ("lightning", "basic")]
-)
+@pytest.mark.parametrize(("framework", "launcher"), [("sklearn", "slurm"), ("lightning", "basic")])
 def test_framework_and_launcher_pairs_give_exactly_their_files(bake, framework, launcher):
     project = bake(framework=framework, launcher=launcher)
     assert project_files(project) == expected_files(framework, launcher=launcher)
@@ -207,7 +205,12 @@ def test_custom_names_reach_files_package_and_commands(bake):
 
 
 def test_the_hook_lays_exactly_the_chosen_layers(tmp_path):
-    answers = {"framework": "lightning", "license": "none", "launcher": "slurm", "hparam_search": "none"}
+    answers = {
+        "framework": "lightning",
+        "license": "none",
+        "launcher": "slurm",
+        "hparam_search": "none",
+    }
     hook = load_hook("post_gen_project", **answers)
     layers = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "_layers"
     chosen = [layer.relative_to(layers).as_posix() for layer in hook.chosen_layers(answers, layers)]
