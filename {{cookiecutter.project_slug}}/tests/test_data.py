@@ -177,12 +177,115 @@ def test_csv_labels_may_be_class_names(tmp_path):
     assert (labels == features % 2).all()  # dog, index 1, on the odd rows
 
 
-def test_csv_with_a_feature_that_is_not_a_number_is_one_line(tmp_path):
-    (tmp_path / "bad.csv").write_text("a,label\n1,0\nfive,1\n")
-    with pytest.raises(RunError, match=r"^data.path: .*bad\.csv has a feature that is not a num"):
-        data.load_csv(
-            str(tmp_path / "bad.csv"), "label", val_fraction=0.2, test_fraction=0.2, split_seed=0
-        )
+@pytest.mark.parametrize("text", ["five", "", "NA", "1,5"])
+def test_csv_with_a_feature_that_is_not_a_number_is_one_line(tmp_path, text):
+    """The message names the column, the sample and what it holds (an empty field too)."""
+    (tmp_path / "bad.csv").write_text(f'a,b,label\n1,2,0\n3,"{text}",1\n')
+    where = f"column 'b' of sample 1 holds '{text}'"
+    with pytest.raises(
+        RunError, match=rf"^data.path: .*bad\.csv has a feature that is not a number: {where}$"
+    ):
+        load(tmp_path / "bad.csv")
+
+
+def load(path, *args, **options) -> "data.Splits":
+    """`load_csv` of `path` with the class column `label`, by default split 50 / 25 / 25."""
+    split = {"val_fraction": 0.25, "test_fraction": 0.25, "split_seed": 0}
+    return data.load_csv(str(path), "label", *args, **(split | options))
+
+
+def test_csv_is_read_by_pandas_with_the_features_straight_into_float32(tmp_path, monkeypatch):
+    """pandas parses the file (quoted fields too), asked for float32 features: no float64 or
+    text copy of the table is made."""
+    import pandas as pd
+
+    asked = []
+    read_csv = pd.read_csv
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("dtype"))
+        return read_csv(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", spy)
+    pets = ["tabby, cat", "dog"]
+    lines = ["a,label,b"] + [f'{i},"{pets[i % 2]}",{i / 4}' for i in range(40)]
+    (tmp_path / "pets.csv").write_text("\n".join(lines) + "\n")
+    splits = load(tmp_path / "pets.csv")
+    assert {"a": np.float32, "b": np.float32, "label": str} in asked
+    assert splits.classes == ["dog", "tabby, cat"]
+    assert splits.x_train.dtype == np.float32 and splits.x_train.flags.c_contiguous
+    for x, y in [(splits.x_train, splits.y_train), (splits.x_test, splits.y_test)]:
+        assert (x[:, 1] == x[:, 0] / 4).all()
+        assert (y == 1 - x[:, 0] % 2).all()  # "tabby, cat", index 1, on the even rows
+
+
+def test_csv_labels_are_the_text_as_written(tmp_path):
+    """NA and None are class names, not missing labels; an empty label is refused."""
+    names = ["NA", "None", "nan-free"]
+    lines = ["a,label"] + [f"{i},{names[i % 3]}" for i in range(60)]
+    (tmp_path / "names.csv").write_text("\n".join(lines) + "\n")
+    assert load(tmp_path / "names.csv").classes == ["NA", "None", "nan-free"]
+    (tmp_path / "unlabelled.csv").write_text("a,label\n1,0\n2,\n3,1\n")
+    with pytest.raises(RunError, match=r"^data: sample 1 has no label$"):
+        load(tmp_path / "unlabelled.csv")
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity"])
+def test_csv_nan_or_infinite_feature_is_refused_naming_its_sample(tmp_path, text):
+    lines = ["a,b,label"] + [f"{i},{text if i == 7 else i},{i % 2}" for i in range(20)]
+    (tmp_path / "nan.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(RunError, match=r"^data: sample 7 has a NaN or infinite feature"):
+        load(tmp_path / "nan.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty; its first line must name the columns"),
+        ("\n\n", "is empty; its first line must name the columns"),
+        ("a,label\n", "has no rows, only the line naming the columns"),
+        ("a,label\n\n", "has no rows, only the line naming the columns"),
+    ],
+)
+def test_an_empty_or_header_only_csv_is_one_line(tmp_path, text, message):
+    (tmp_path / "empty.csv").write_text(text)
+    with pytest.raises(RunError, match=rf"^data.path: .*empty\.csv {message}$"):
+        load(tmp_path / "empty.csv")
+
+
+@pytest.mark.parametrize("long_row", [0, 2])
+def test_a_row_longer_than_the_header_is_one_line(tmp_path, long_row):
+    """Not read with its first field as a row name (pandas' habit for the first row)."""
+    rows = [f"{i},{i % 2}" + (",9" if i == long_row else "") for i in range(10)]
+    (tmp_path / "long.csv").write_text("\n".join(["a,label", *rows]) + "\n")
+    with pytest.raises(RunError, match=r"^data.path: .*long\.csv is not a table of one row per"):
+        load(tmp_path / "long.csv")
+
+
+def test_csv_splits_are_those_of_split_on_the_same_table(tmp_path):
+    """load_csv takes each split's rows straight from pandas' columns: the same splits, in the
+    same order, as `split` of the table's arrays, with `limit` and `input_shape` too."""
+    rng = np.random.default_rng(0)
+    x, labels = rng.integers(-99, 99, size=(90, 4)) / 8, np.arange(90) % 3
+    lines = ["a,b,label,c,d"] + [
+        f"{r[0]},{r[1]},{y},{r[2]},{r[3]}" for r, y in zip(x, labels, strict=True)
+    ]
+    (tmp_path / "table.csv").write_text("\n".join(lines) + "\n")
+    options = {"val_fraction": 0.2, "test_fraction": 0.3, "split_seed": 5, "limit": 20}
+    read = data.load_csv(str(tmp_path / "table.csv"), "label", [2, 2], **options)
+    made = data.split(x.reshape(-1, 2, 2), labels, **options)
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        assert getattr(read, name).tolist() == getattr(made, name).tolist(), name
+    assert read.x_train.shape == (20, 2, 2) and read.input_shape == (2, 2)
+    assert read.classes == made.classes == [0, 1, 2]
+
+
+def test_table_rows_are_the_rows_in_order_whatever_the_block():
+    columns = [np.arange(10, dtype=np.float32) * scale for scale in (1, 10, 100)]
+    order = np.array([7, 0, 9, 3, 4])
+    rows = data.table_rows(columns, order, rows=10, block=3)
+    assert rows.tolist() == np.stack(columns, axis=1)[order].tolist()
+    assert rows.dtype == np.float32 and rows.flags.c_contiguous
 
 
 def test_csv_with_a_single_row_is_read_as_one_sample(tmp_path):

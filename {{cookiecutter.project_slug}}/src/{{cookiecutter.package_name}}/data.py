@@ -4,16 +4,20 @@ Each loader is the `_target_` of a file in configs/data/ and returns a `Splits`.
 class indices 0..K-1; `Splits.classes` keeps what each index stands for (the labels as they
 were: numbers or names), and a checkpoint stores it. Data that would train to a wrong result
 (NaN or infinite features, fractional labels, a single class) is refused with one line.
-numpy and scikit-learn are imported inside the functions, so the command line starts without
-them.
+numpy, pandas and scikit-learn are imported inside the functions, so the command line starts
+without them.
 """
 
-import csv
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import RunError
 from .paths import existing_file
+
+# how a CSV feature may spell NaN (refused then as any NaN, naming the sample); any other text
+# that is not a number, an empty field too, is refused naming its column
+NAN_TEXT = ["nan", "NaN", "NAN", "-nan", "-NaN"]
 
 
 @dataclass
@@ -52,25 +56,108 @@ def load_csv(
     **split_options,
 ) -> Splits:
     """A CSV file with numeric feature columns and a class column `target_column` (whole
-    numbers or names)."""
+    numbers or names). pandas reads it: the features straight into float32, the labels as the
+    text they are (`NA` or `None` is a class name, an empty label is refused)."""
     import numpy as np
+    import pandas as pd
 
     file = existing_file(path, "data.path")
-    with open(file, newline="") as lines:
-        columns = next(csv.reader(lines))
+    try:
+        columns = list(pd.read_csv(file, nrows=0).columns)
+    except pd.errors.EmptyDataError:
+        raise RunError(
+            f"data.path: {file} is empty; its first line must name the columns"
+        ) from None
     if target_column not in columns:
         raise RunError(
             f"data.target_column: {target_column!r} is not a column of {file} ({columns})"
         )
-    table = np.loadtxt(file, delimiter=",", skiprows=1, dtype=str, ndmin=2)
-    target = columns.index(target_column)
+    features = [name for name in columns if name != target_column]
     try:
-        x = np.delete(table, target, axis=1).astype(np.float64)
+        with warnings.catch_warnings():
+            # a first row longer than the header: pandas would drop its extra fields and warn
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                file,
+                dtype={**dict.fromkeys(features, np.float32), target_column: str},
+                keep_default_na=False,
+                na_values=dict.fromkeys(features, NAN_TEXT),
+                index_col=False,  # never take the first column as the row names
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise RunError(f"data.path: {file} is not a table of one row per line: {reason}") from None
     except ValueError as error:
-        raise RunError(f"data.path: {file} has a feature that is not a number ({error})") from None
+        where = not_a_number(file, features) or f"({error})"
+        raise RunError(f"data.path: {file} has a feature that is not a number: {where}") from None
+    if len(frame) == 0:
+        raise RunError(f"data.path: {file} has no rows, only the line naming the columns")
+    labels = frame[target_column].to_numpy()
+    columns = [frame[name].to_numpy() for name in features]
+    del frame
+    refuse_non_finite(columns)
+    y, classes = class_indices(labels, classes)
+    train, val, test = split_rows(y, **split_options)
+    # the rows of the three splits, in turn, in one array that each split is a slice of: the
+    # only copy of the features that load_csv makes besides pandas' columns
+    x = table_rows(columns, np.concatenate([train, val, test]), len(y))
+    del columns
     if input_shape is not None:
         x = x.reshape(-1, *input_shape)
-    return split(x, table[:, target], classes=classes, **split_options)
+    val_start, test_start = len(train), len(train) + len(val)
+    return Splits(
+        x[:val_start],
+        y[train],
+        x[val_start:test_start],
+        y[val],
+        x[test_start:],
+        y[test],
+        tuple(x.shape[1:]),
+        classes=classes,
+    )
+
+
+def table_rows(columns: list, order, rows: int, block: int = 4096):
+    """The rows `order` of a table that pandas holds column by column, as one C-ordered float32
+    array [len(order), len(columns)]. One pass a block of rows at a time: the block is turned
+    into rows in the cache, and each row is written to its place in `order` (cheaper than
+    turning the whole table first and then taking rows out of it: no copy in between)."""
+    import numpy as np
+
+    place = np.full(rows, -1, dtype=np.intp)  # where each row goes; -1: not taken (`limit`)
+    place[order] = np.arange(len(order))
+    x = np.empty((len(order), len(columns)), dtype=np.float32)
+    tile = np.empty((block, len(columns)), dtype=np.float32)
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        for j, column in enumerate(columns):
+            tile[: stop - start, j] = column[start:stop]
+        to = place[start:stop]
+        taken = to >= 0
+        x[to[taken]] = tile[: stop - start][taken]
+    return x
+
+
+def not_a_number(file, features: list[str]) -> str | None:
+    """Where the first feature that is not a number is, as `column 'a' of sample 3 holds
+    'five'` (None if no such text is found). The error path only: it reads the file again, as
+    text, a chunk of rows at a time."""
+    import numpy as np
+    import pandas as pd
+
+    start = 0
+    text = {"dtype": str, "keep_default_na": False, "index_col": False}
+    with pd.read_csv(file, chunksize=10_000, **text) as chunks:
+        for chunk in chunks:
+            chunk = chunk[features]
+            numbers = chunk.apply(pd.to_numeric, errors="coerce")
+            wrong = (numbers.isna() & ~chunk.isin(NAN_TEXT)).to_numpy()
+            if wrong.any():
+                row, column = np.argwhere(wrong)[0]
+                value = chunk.iat[row, column]
+                return f"column {features[column]!r} of sample {start + row} holds {value!r}"
+            start += len(chunk)
+    return None
 
 
 def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
@@ -79,14 +166,19 @@ def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
     text. Given `classes` (a checkpoint's) fix the indices, and a label outside them is
     refused; so are fractional labels (0.7, nan) and a single class."""
     import numpy as np
+    import pandas as pd
 
-    values = np.asarray(labels)
+    # each distinct label once, in the order they first appear (`codes`: which one each sample
+    # has), so that parsing and sorting them costs as many steps as there are classes
+    codes, distinct = pd.factorize(np.asarray(labels), use_na_sentinel=False)
+    values = np.asarray(distinct)
     try:
         numbers = values.astype(np.float64)
     except ValueError:
         values = values.astype(str)
         if (values == "").any():
-            raise RunError(f"data: sample {int((values == '').argmax())} has no label") from None
+            sample = int(np.argmax(codes == np.argmax(values == "")))
+            raise RunError(f"data: sample {sample} has no label") from None
     else:
         whole = np.isfinite(numbers) & (numbers == np.round(numbers))
         if not whole.all():
@@ -109,7 +201,7 @@ def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
     unknown = [label for label in found if label not in index]
     if unknown:
         raise RunError(f"data: labels {unknown} are not among the model's classes {classes}")
-    y = np.array([index[label] for label in found], dtype=np.int64)[inverse.ravel()]
+    y = np.array([index[label] for label in found], dtype=np.int64)[inverse.ravel()][codes]
     return y, list(classes)
 
 
@@ -126,25 +218,50 @@ def split(
     number; `limit` keeps the first N training samples. `classes` (a checkpoint's) fixes which
     label each class index stands for."""
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
     x = np.asarray(x, dtype=np.float32)
-    if not np.isfinite(x).all():
-        row = int(np.argwhere(~np.isfinite(x.reshape(len(x), -1)))[0][0])
-        raise RunError(f"data: sample {row} has a NaN or infinite feature; clean the data first")
+    refuse_non_finite([x])
     y, classes = class_indices(labels, classes)
+    train, val, test = split_rows(y, val_fraction, test_fraction, split_seed, limit)
+    return Splits(
+        x[train], y[train], x[val], y[val], x[test], y[test], tuple(x.shape[1:]), classes=classes
+    )
+
+
+def split_rows(
+    y, val_fraction: float, test_fraction: float, split_seed: int, limit: int | None = None
+) -> tuple:
+    """The row numbers of the train / val / test samples (see `split`), stratified on the class
+    indices `y`: the features are taken once, by these numbers."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
     n_val, n_test = round(val_fraction * len(y)), round(test_fraction * len(y))
+    rows = np.arange(len(y))
     try:
-        x_rest, x_test, y_rest, y_test = train_test_split(
-            x, y, test_size=n_test, random_state=split_seed, stratify=y
-        )
-        x_train, x_val, y_train, y_val = train_test_split(
-            x_rest, y_rest, test_size=n_val, random_state=split_seed, stratify=y_rest
+        rest, test = train_test_split(rows, test_size=n_test, random_state=split_seed, stratify=y)
+        train, val = train_test_split(
+            rest, test_size=n_val, random_state=split_seed, stratify=y[rest]
         )
     except ValueError as error:
         raise RunError(f"data: {len(y)} samples cannot be split as configured: {error}") from None
     if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    return Splits(
-        x_train, y_train, x_val, y_val, x_test, y_test, tuple(x.shape[1:]), classes=classes
-    )
+        train = train[:limit]
+    return train, val, test
+
+
+def refuse_non_finite(parts: list) -> None:
+    """Refuse a NaN or infinite feature, naming the first sample that has one. `parts` are
+    arrays whose first axis is the sample: the whole feature array, or each column of a table."""
+    import numpy as np
+
+    rows = [
+        int(np.argwhere(~np.isfinite(part))[0][0])
+        for part in parts
+        # min and max are NaN if any value is, finite only if all are: no mask of all the data
+        if part.size and not (np.isfinite(part.min()) and np.isfinite(part.max()))
+    ]
+    if rows:
+        raise RunError(
+            f"data: sample {min(rows)} has a NaN or infinite feature; clean the data first"
+        )

@@ -3,24 +3,44 @@
 from collections.abc import Mapping
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 from .data import Splits
 
 
-def make_loaders(data: Splits, settings: Mapping, train_sampler=None) -> dict[str, DataLoader]:
+class BatchedTensors(TensorDataset):
+    """A TensorDataset that hands the DataLoader whole batches: `__getitems__` takes a batch's
+    indices from each tensor at once (`x[idx]`, `y[idx]`) instead of one sample at a time that
+    the collate function then stacks. The DataLoader's own arguments (sampler, shuffle,
+    batch_size, num_workers) work as with any dataset, so Lightning's and PyTorch's distributed
+    samplers do too."""
+
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
+        index = torch.as_tensor(indices)
+        return tuple(tensor[index] for tensor in self.tensors)
+
+
+def whole_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """The `collate_fn` for BatchedTensors: its batch is made already. A module-level function,
+    so that worker processes (num_workers > 0) can pickle it."""
+    return batch
+
+
+def make_loaders(
+    data: Splits, settings: Mapping, train_sampler: Sampler | None = None
+) -> dict[str, DataLoader]:
     """A DataLoader per split, each given `settings` (batch_size, num_workers, any other
     DataLoader argument). Only the training batches are shuffled, in an order drawn from torch's
-    random generator: the run's seed fixes it."""
+    random generator: the run's seed fixes it. A `train_sampler` (a DistributedSampler, say)
+    draws the training samples instead."""
 
-    def loader(x, y, shuffle: bool = False, sampler=None) -> DataLoader:
-        dataset = TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
-        return DataLoader(dataset, shuffle=shuffle, sampler=sampler, **settings)
+    def loader(x, y, **order) -> DataLoader:
+        dataset = BatchedTensors(torch.from_numpy(x), torch.from_numpy(y))
+        return DataLoader(dataset, collate_fn=whole_batch, **order, **settings)
 
+    train_order = {"shuffle": True} if train_sampler is None else {"sampler": train_sampler}
     return {
-        "train": loader(
-            data.x_train, data.y_train, shuffle=train_sampler is None, sampler=train_sampler
-        ),
+        "train": loader(data.x_train, data.y_train, **train_order),
         "val": loader(data.x_val, data.y_val),
         "test": loader(data.x_test, data.y_test),
     }
