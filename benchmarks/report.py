@@ -156,11 +156,13 @@ def csv_section(csv: dict) -> list[str]:
         )
     lines += [
         "",
-        "Where the time and the memory go: the floor of a load is `pandas.read_csv` plus the",
-        "stratified split of the row numbers (scikit-learn's `train_test_split`, twice), which",
-        "`load_csv` must make to keep the splits of earlier versions. `tracemalloc` counts the",
-        "arrays that the load allocates; `ru_maxrss` also counts the pages of the CSV file that",
-        "pandas maps while its threads parse it (pandas 3.1 and later), and pandas' C buffers.",
+        "Where the time and the memory go. No load is faster than `pandas.read_csv` plus the",
+        "stratified split of the row numbers (scikit-learn's `train_test_split`, twice, which",
+        "keeps the splits of earlier versions): the floor below. Beyond it, `load_csv` turns",
+        "pandas' columns into the rows that batches are taken from (one pass, into new memory).",
+        "`ru_maxrss` counts, besides the arrays, the pages of the CSV file that pandas maps while",
+        "its threads parse it (pandas 3.1 and later) and about 20 MB of parser buffers and",
+        "thread stacks, which pandas alone pays too; `tracemalloc` counts only the arrays.",
         "",
         "| rows | pandas + split s | floor ratio | file MB | pandas peak MB | "
         "traced MB, load_csv | traced MB, pandas |",
