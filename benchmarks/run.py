@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
+from benchmarks.csv_data import bench_csv
 from benchmarks.harness import empty, fresh_dir, interleaved_medians, wall_time
 from benchmarks.scale import bench_launchers
 from devtools.venv import make_venv, pip_install
@@ -28,10 +29,10 @@ PYTHON = sys.executable
 TRAIN = "my-project-train"
 
 
-def install_projects() -> dict[str, Path]:
+def install_projects(frameworks=FRAMEWORKS) -> dict[str, Path]:
     """Bake each framework and install it (not editable) into its own venv: {framework: bin}."""
     bins = {}
-    for framework in FRAMEWORKS:
+    for framework in frameworks:
         where = WORK / framework
         empty(where)()
         project = cookiecutter(
@@ -182,6 +183,7 @@ def main() -> None:
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
         ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),
+        ("csv", lambda: bench_csv(max(3, args.repeats // 2), bin_dir=bins["pytorch"])),
     ]:
         print(f"{name} ...", flush=True)
         results[name] = run()

@@ -92,7 +92,7 @@ def load_csv(
         raise RunError(f"data.path: {file} has a feature that is not a number: {where}") from None
     if len(frame) == 0:
         raise RunError(f"data.path: {file} has no rows, only the line naming the columns")
-    labels = frame[target_column].to_numpy()
+    labels = frame[target_column]
     columns = [frame[name].to_numpy() for name in features]
     del frame
     refuse_non_finite(columns)
@@ -134,7 +134,7 @@ def table_rows(columns: list, order, rows: int, block: int = 4096):
             tile[: stop - start, j] = column[start:stop]
         to = place[start:stop]
         taken = to >= 0
-        x[to[taken]] = tile[: stop - start][taken]
+        x[to[taken]] = tile[: stop - start] if taken.all() else tile[: stop - start][taken]
     return x
 
 
@@ -170,7 +170,7 @@ def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
 
     # each distinct label once, in the order they first appear (`codes`: which one each sample
     # has), so that parsing and sorting them costs as many steps as there are classes
-    codes, distinct = pd.factorize(np.asarray(labels), use_na_sentinel=False)
+    codes, distinct = pd.Series(labels).factorize(use_na_sentinel=False)
     values = np.asarray(distinct)
     try:
         numbers = values.astype(np.float64)

@@ -12,8 +12,8 @@ class BatchedTensors(TensorDataset):
     """A TensorDataset that hands the DataLoader whole batches: `__getitems__` takes a batch's
     indices from each tensor at once (`x[idx]`, `y[idx]`) instead of one sample at a time that
     the collate function then stacks. The DataLoader's own arguments (sampler, shuffle,
-    batch_size, num_workers) work as with any dataset, so Lightning's and PyTorch's distributed
-    samplers do too."""
+    batch_size, num_workers) work as with any dataset, and so does a DistributedSampler, given
+    or put in by a trainer."""
 
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
         index = torch.as_tensor(indices)
