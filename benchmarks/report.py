@@ -166,7 +166,11 @@ def scale_section(launchers: dict, ddp: dict | None) -> list[str]:
             f"| 1 | {one:.3f} |",
             f"| 2 | {two:.3f} |",
             "",
-            f"Two processes take {two / one:.2f}x the time of one per epoch (recorded, no goal).",
+            f"Two processes take {two / one:.2f}x the time of one per epoch (recorded, no goal):",
+            "with a small MLP each batch's computation is shorter than gloo's exchange of its",
+            "gradients (and of the one-number check that every process's loss is finite, which",
+            "keeps a diverging process from leaving the other waiting), so more processes only",
+            "pay off for models whose batches take longer than that exchange, as on GPUs.",
             "",
         ]
     return lines

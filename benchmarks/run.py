@@ -15,9 +15,9 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-from benchmarks.csv_data import bench_csv
+from benchmarks.csv_data import bench_csv, synthetic_csv
 from benchmarks.harness import empty, fresh_dir, interleaved_medians, wall_time
-from benchmarks.scale import bench_launchers
+from benchmarks.scale import bench_ddp, bench_launchers
 from devtools.venv import make_venv, pip_install
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,6 +183,7 @@ def main() -> None:
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
         ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),
+        ("ddp", lambda: bench_ddp(bins["pytorch"], WORK, synthetic_csv(100_000, 64), 3)),
         ("csv", lambda: bench_csv(max(3, args.repeats // 2), bin_dir=bins["pytorch"])),
     ]:
         print(f"{name} ...", flush=True)

@@ -61,5 +61,5 @@ def bench_ddp(bin_dir: Path, work: Path, csv: Path, repeats: int, epochs: int = 
             wall_time(command, cwd=cwd, env=env)
             (log,) = cwd.glob("outputs/runs/*/*/train.log")
             results[name].append(seconds_per_epoch(log))
-    rows = len(csv.read_text().splitlines()) - 1
+    rows = sum(1 for _ in csv.open()) - 1
     return {"rows": rows, **{name: statistics.median(times) for name, times in results.items()}}
