@@ -120,10 +120,13 @@ def test_the_command_prints_the_table_and_the_best_job(tmp_path, capsys):
     sweep = make_sweep(tmp_path)
     make_job(sweep, 0, ["optimizer.lr=0.01"], {"val_acc": 0.5})
     make_job(sweep, 1, ["optimizer.lr=0.1"], {"val_acc": 0.75})
-    report.main([str(sweep)])
+    wide = {f"a_long_swept_key_{i}": i for i in range(8)}  # wider than 80 columns in all
+    make_job(sweep, 2, [f"{key}={value}" for key, value in wide.items()], {"val_acc": 0.25})
+    report.main([str(sweep)])  # printed into a pipe, as in CI: no terminal width to fit
     out = capsys.readouterr().out
     assert "optimizer.lr" in out and "0.7500" in out
-    assert "Best (maximize val_acc): job 1, 0.7500" in out
+    assert all(key in out for key in wide)  # headers whole, not cut to fit 80 columns
+    assert f"Best (maximize val_acc): job 1, 0.7500, {sweep / '1'}\n" in out  # one line
 
 
 def test_help_is_instant():

@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,7 +218,8 @@ def show(found: dict, sweep: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # piped into a file or a CI log, no 80-column limit: whole headers, one line per message
+    console = Console() if sys.stdout.isatty() else Console(width=10_000, soft_wrap=True)
     tables = {"jobs": found["table"], "mean and std over seeds": found["seed_groups"]}
     for title, table in tables.items():
         if table:
