@@ -33,7 +33,7 @@ $(VENV)/.bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --group bench
 	touch $@
 
-# Every figure of docs/benchmarks.md, side by side in one run (about 15 minutes on 2 cores).
+# Every figure of docs/benchmarks.md, side by side in one run (about 40 minutes on 2 cores).
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
