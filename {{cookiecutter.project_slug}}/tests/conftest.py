@@ -161,3 +161,13 @@ def trained_run(tmp_path_factory) -> Path:
     launch = tmp_path_factory.mktemp("launch")
     run_cli("train", "debug=fast", cwd=launch)
     return the_run_folder(launch)
+
+
+@pytest.fixture(scope="session")
+def sweep_of_two(tmp_path_factory) -> Path:
+    """One `train -m seed=1,2 debug=fast` sweep on the basic launcher; its sweep folder. A test
+    that changes the sweep works on a copy."""
+    launch = tmp_path_factory.mktemp("launch")
+    run_cli("train", "-m", "hydra/launcher=basic", "seed=1,2", "debug=fast", cwd=launch)
+    (sweep,) = (launch / "outputs" / "multiruns").glob("*/*")
+    return sweep

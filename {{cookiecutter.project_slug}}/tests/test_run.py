@@ -88,9 +88,8 @@ def test_main_returns_the_optimized_metric(tmp_path):
     assert returned == metrics["val_loss"] != metrics["val_acc"]
 
 
-def test_multirun_gives_one_folder_per_job(tmp_path):
-    run_cli("train", "-m", "hydra/launcher=basic", "seed=1,2", "debug=fast", cwd=tmp_path)
-    (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")
+def test_multirun_gives_one_folder_per_job(sweep_of_two):
+    sweep = sweep_of_two  # train -m hydra/launcher=basic seed=1,2 debug=fast
     assert (sweep / "multirun.yaml").is_file()
     jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
     assert [p.name for p in jobs] == ["0", "1"]
