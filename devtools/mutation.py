@@ -41,6 +41,9 @@ MUTMUT_SETTINGS = f"""
 [tool.mutmut]
 source_paths = ["src/{PACKAGE}"]
 pytest_add_cli_args_test_selection = ["tests/"]
+# the tests marked slow start other processes (joblib workers, torchrun, submitit) that import
+# the package without mutmut's set-up and fail there, whatever the mutant
+pytest_add_cli_args = ["-m", "not slow"]
 """
 # mutmut runs, for each mutant, the tests that called the mutated function. A session fixture
 # (one training run that several tests read) runs during the first test that asks for it, so
