@@ -31,6 +31,8 @@ def test_torchrun_with_two_processes_writes_one_run_folder(tmp_path):
     assert "Training MLP for 2 epochs on cpu x 2 processes" in (run / "train.log").read_text()
     assert len((run / "metrics.csv").read_text().splitlines()) == 1 + 2  # header, 2 epochs
     assert list(scratch.glob("rank1-*")) == []  # process 1's throwaway folder is gone
+    console = done.stdout + done.stderr  # process 1 logs warnings only: each epoch once
+    assert console.count("epoch 1/2 ") == 1
     trained = read_json(run / "metrics.json")
 
     run_cli("evaluate", f"ckpt_path={run / 'checkpoint.pt'}", cwd=tmp_path)
