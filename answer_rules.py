@@ -171,6 +171,7 @@ RULES = {
     "framework": choice_problem,
     "launcher": choice_problem,
     "hparam_search": choice_problem,
+    "tracker": choice_problem,
     "license": choice_problem,
     "init_git": choice_problem,
 }

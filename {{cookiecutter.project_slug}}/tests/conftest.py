@@ -69,7 +69,11 @@ def no_hydra_run_left():
 
 def compose_job(config_name: str, overrides=(), output_dir: Path | None = None) -> DictConfig:
     """The config a `train`/`evaluate` job receives, composed without running the job. Hydra's
-    own settings are set up as in a run, so `${hydra:runtime.output_dir}` resolves."""
+    own settings are set up as in a run, so `${hydra:runtime.output_dir}` resolves. Given an
+    `output_dir`, it is also the outputs folder (`paths.output_root`): what a run writes beside
+    its run folder (an MLflow store) stays in the test's folder."""
+    if output_dir is not None:
+        overrides = [f"paths.output_root={output_dir}", *overrides]
     with initialize_config_module(f"{PACKAGE}.configs", version_base="1.3"):
         cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
     cfg.hydra.runtime.output_dir = str(output_dir or Path.cwd())

@@ -52,10 +52,21 @@ def test_log_ends_with_the_run_folder_and_every_metric(trained_run):
     assert log_messages(trained_run / "train.log")[-len(closing) :] == closing
 
 
-def test_debug_logs_the_composed_config(trained_run):
-    """debug=fast turns on DEBUG lines for this package: the first one is the whole config."""
-    config = (trained_run / ".hydra" / "config.yaml").read_text()
-    assert "] - Config:\n" + config in (trained_run / "train.log").read_text()
+def test_the_log_starts_with_the_config_groups_then_the_whole_config_at_debug(trained_run):
+    """debug=fast turns on DEBUG lines for this package: after the chosen groups (INFO), every
+    key of the resolved config, with its value, in a tree."""
+    import yaml
+
+    text = (trained_run / "train.log").read_text()
+    groups, full = text.split("[INFO] - config groups\n")[1], text.split("[DEBUG] - config\n")[1]
+    chosen = yaml.safe_load((trained_run / ".hydra" / "hydra.yaml").read_text())
+    chosen = chosen["hydra"]["runtime"]["choices"]
+    for group in ("data", "model", "logger"):
+        assert f"── {group}: {chosen[group]}\n" in groups
+    resolved = yaml.safe_load((trained_run / "resolved_config.yaml").read_text())
+    for key, value in resolved["data"].items():
+        assert f"── {key}: {value}\n" in full
+    assert text.index("config groups") < text.index("[DEBUG] - config\n") < text.index("epoch 1")
 
 
 def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):

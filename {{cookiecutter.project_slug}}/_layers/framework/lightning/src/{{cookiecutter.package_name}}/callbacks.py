@@ -1,17 +1,17 @@
-"""MetricsCSV: one row per epoch in the run folder's metrics.csv, as in every other project."""
+"""EpochRows: each epoch's metrics as one row, handed to the run's record (metrics.csv and the
+tracker, record.py), as in every other project."""
 
-from pathlib import Path
+from collections.abc import Callable
 
 import lightning as L
 
-from . import results
 
+class EpochRows(L.Callback):
+    """Calls `on_epoch(row)` with the epoch, the learning rate and every metric the module
+    logged that epoch."""
 
-class MetricsCSV(L.Callback):
-    """Writes the epoch, the learning rate and every metric the module logged that epoch."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, on_epoch: Callable[[dict], None]):
+        self.on_epoch = on_epoch
         self.lr = None
 
     def on_train_epoch_start(self, trainer, pl_module):
@@ -24,4 +24,4 @@ class MetricsCSV(L.Callback):
             return
         row = {"epoch": trainer.current_epoch + 1, "lr": self.lr}
         row |= {name: float(value) for name, value in trainer.callback_metrics.items()}
-        results.append_row(self.path, row)
+        self.on_epoch(row)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import lightning as L
 from hydra.utils import instantiate
+from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig
 
-from . import checkpoints
-from .callbacks import MetricsCSV
+from . import checkpoints, console
+from .callbacks import EpochRows
 from .data import Splits
 from .datamodule import SplitsDataModule
 from .errors import RunError
@@ -42,12 +43,19 @@ def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
     return SplitsDataModule(data, cfg.loader), Classifier.from_config(cfg, data)
 
 
-def make_trainer(cfg: DictConfig, out: Path) -> L.Trainer:
+def make_trainer(cfg: DictConfig, out: Path, on_epoch=None) -> L.Trainer:
     """The Trainer of configs/trainer/ with the callbacks of configs/callbacks/, writing into
-    the run folder `out`, metrics.csv included."""
+    the run folder `out`; `on_epoch(row)` receives each epoch's metrics. The progress bar is
+    left out when no one watches (output to a file or pipe, a sweep job: console.py)."""
     callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
-    callbacks.append(MetricsCSV(out / "metrics.csv"))
-    return instantiate(cfg.trainer, default_root_dir=out, callbacks=callbacks)
+    shown = console.interactive()
+    if not shown:
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    if on_epoch is not None:
+        callbacks.append(EpochRows(on_epoch))
+    return instantiate(
+        cfg.trainer, default_root_dir=out, callbacks=callbacks, enable_progress_bar=shown
+    )
 
 
 def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str, float]:

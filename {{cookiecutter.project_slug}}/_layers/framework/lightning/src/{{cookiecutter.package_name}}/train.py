@@ -3,7 +3,7 @@
 import logging
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from . import paths, results
 from .errors import one_line_errors
@@ -27,29 +27,29 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from . import checkpoints, engine
+    from .record import RunRecord
 
     out = paths.output_dir()
-    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
     check_metric_names(cfg, engine.METRICS)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
 
-    data = instantiate(cfg.data)
-    datamodule, model = engine.build(cfg, data)
-    trainer = engine.make_trainer(cfg, out)
+    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py);
+    # with trainer=ddp, the first process keeps the record
+    with RunRecord(cfg) as run:
+        data = instantiate(cfg.data)
+        datamodule, model = engine.build(cfg, data)
+        trainer = engine.make_trainer(cfg, out, on_epoch=run.epoch)
 
-    resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
-    if resume is not None:  # plain values only (weights_only), and one line for a broken file
-        checkpoints.read(resume, "resume")
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
-    last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
-    best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
-    test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
+        resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
+        if resume is not None:  # plain values only (weights_only), and one line for a broken file
+            checkpoints.read(resume, "resume")
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+        last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
+        best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
+        test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
 
-    # metrics.json: the last epoch's validation metrics and the test metrics
-    metrics = results.final_metrics(last_epoch, test)
-    if trainer.is_global_zero:  # with trainer=ddp, one process writes and reports
-        results.save(metrics)
-    return metrics
+        # metrics.json: the last epoch's validation metrics and the test metrics
+        return run.finish(results.final_metrics(last_epoch, test), [out / engine.CHECKPOINT])
 
 
 def check_metric_names(cfg: DictConfig, metrics) -> None:

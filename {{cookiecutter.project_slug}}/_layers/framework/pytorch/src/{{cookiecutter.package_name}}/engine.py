@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader
 
-from . import checkpoints, distributed, models
+from . import checkpoints, console, distributed, models
 from .data import Splits
 from .errors import RunError
 from .results import write_atomically
@@ -101,7 +101,8 @@ def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iter
         if hasattr(sampler, "set_epoch"):  # DistributedSampler: another shuffle each epoch
             sampler.set_epoch(epoch)
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        row |= train_one_epoch(trained, batches["train"], optimizer, device)
+        shown = console.progress(batches["train"], f"epoch {epoch}/{epochs}")  # at a terminal
+        row |= train_one_epoch(trained, shown, optimizer, device)
         row |= evaluate(model, batches["val"], device, split="val")
         if scheduler is not None:
             scheduler.step()

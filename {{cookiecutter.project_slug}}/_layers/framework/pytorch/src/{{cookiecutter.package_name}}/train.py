@@ -3,7 +3,7 @@
 import logging
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from . import paths, results
 from .distributed import World, one_run_folder
@@ -26,16 +26,17 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     from . import distributed, engine
     from .loaders import make_loaders
+    from .record import RunRecord
 
     out = paths.output_dir()
-    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
     known = results.reported(engine.METRICS)
     results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
     engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
     world = World.from_env()  # one process, or one of torchrun's
     device = engine.pick_device(cfg.trainer.device, world.local_rank)
 
-    with distributed.process_group(world, device):
+    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py)
+    with distributed.process_group(world, device), RunRecord(cfg, world.is_main) as run:
         data = instantiate(cfg.data)
         sampler = distributed.train_sampler(len(data.y_train), world, cfg.seed)
         batches = make_loaders(data, cfg.loader, train_sampler=sampler)
@@ -45,14 +46,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, where)
 
         for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
-            if world.is_main:  # the other processes hold the same model and metrics
-                results.append_row(out / "metrics.csv", epoch)
+            run.epoch(epoch)  # metrics.csv and the tracker, in the main process
+            if world.is_main:  # the other processes hold the same model
                 # saved every epoch: should a later epoch fail, the last good weights stay
                 engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
         test = engine.evaluate(model, batches["test"], device, split="test")
-    # metrics.json: the last epoch's validation metrics and the test metrics
-    metrics = results.final_metrics(epoch, test)
-    return results.save(metrics) if world.is_main else metrics
+        # metrics.json: the last epoch's validation metrics and the test metrics
+        return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import logging
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from . import paths, results
 from .errors import one_line_errors
@@ -23,22 +23,24 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from . import engine
+    from .record import RunRecord
 
     out = paths.output_dir()
-    log.debug("Config:\n%s", OmegaConf.to_yaml(cfg))
     known = results.reported(engine.METRICS)
     results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
 
-    data = instantiate(cfg.data)
-    model = instantiate(cfg.model)
-    log.info("Fitting %s on %d samples", type(model[-1]).__name__, len(data.y_train))
+    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py)
+    with RunRecord(cfg) as run:
+        data = instantiate(cfg.data)
+        model = instantiate(cfg.model)
+        log.info("Fitting %s on %d samples", type(model[-1]).__name__, len(data.y_train))
 
-    epoch = engine.fit(model, data)
-    results.append_row(out / "metrics.csv", epoch)
-    engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes)
-    test = engine.evaluate(model, data.x_test, data.y_test, split="test")
-    # metrics.json: the validation metrics and the test metrics
-    return results.save(results.final_metrics(epoch, test))
+        epoch = engine.fit(model, data)
+        run.epoch(epoch)
+        engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes)
+        test = engine.evaluate(model, data.x_test, data.y_test, split="test")
+        # metrics.json: the validation metrics and the test metrics
+        return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
 
 
 if __name__ == "__main__":

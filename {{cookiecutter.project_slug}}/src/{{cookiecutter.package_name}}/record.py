@@ -1,0 +1,103 @@
+"""A training run's record, kept the same way by every framework:
+- at the start, the config groups as a tree in the log, the resolved config in the run folder
+  (resolved_config.yaml) and a tracker run (the `logger` group);
+- each epoch, a metrics.csv row and the same metrics in the tracker;
+- at the end, metrics.json, summary.json, learning_curves.png and the tracker's artifacts.
+Only the main process of a multi-process run keeps it; the others train and return."""
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from . import console, curves, paths, results, summary, tracking
+
+log = logging.getLogger(__name__)
+
+RESOLVED_CONFIG = "resolved_config.yaml"
+SUMMARY = "summary.json"
+CURVES = "learning_curves.png"
+
+
+def is_main_process() -> bool:
+    """False in the other processes of torchrun or of Lightning's DDP, which set RANK or
+    LOCAL_RANK and NODE_RANK for them."""
+    if "RANK" in os.environ:
+        return os.environ["RANK"] == "0"
+    return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
+
+
+def run_names(out: Path, output_root: Path) -> tuple[str, str | None]:
+    """A run's name and its sweep's, from where its folder is under the outputs folder:
+    runs/2026-11-30/21-44-12-123456 is "2026-11-30_21-44-12-123456"; job 3 of a sweep is
+    "2026-11-30_21-44-12-123456_3" in the group "2026-11-30_21-44-12-123456". A folder
+    elsewhere is named by its own name."""
+    try:
+        parts = out.resolve().relative_to(output_root.resolve()).parts
+    except ValueError:
+        return out.name, None
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return "_".join(parts[1:]), "_".join(parts[1:-1]) or None
+    return "_".join(parts[1:]) or out.name, None
+
+
+class RunRecord:
+    """`with RunRecord(cfg) as run:` around training; `run.epoch(row)` after each epoch,
+    `run.finish(metrics, artifacts)` at the end. A run that raises is marked failed in the
+    tracker, and has no metrics.json and no summary.json."""
+
+    def __init__(self, cfg: DictConfig, main_process: bool | None = None):
+        self.cfg = cfg
+        self.main = is_main_process() if main_process is None else main_process
+        self.out = paths.output_dir()
+        self.tracker = instantiate(cfg.logger) if self.main else tracking.CSV()
+
+    def __enter__(self) -> "RunRecord":
+        self.started = time.time()
+        if not self.main:
+            return self
+        console.show_config(self.cfg)
+        OmegaConf.save(self.cfg, self.out / RESOLVED_CONFIG, resolve=True)
+        name, group = run_names(self.out, paths.resolve(self.cfg.paths.output_root))
+        self.name = self.cfg.get("run_name") or name
+        params = tracking.flatten(OmegaConf.to_container(self.cfg, resolve=True))
+        tags = list(self.cfg.get("tags") or [])
+        tracker = type(self.tracker).__name__
+        log.info("Run %s, tags: %s, tracker: %s", self.name, ", ".join(tags), tracker)
+        self.tracker.start(tracking.RunInfo(self.name, self.out, params, tags, group))
+        return self
+
+    def epoch(self, row: dict) -> None:
+        if self.main:
+            results.append_row(self.out / "metrics.csv", row)
+            self.tracker.log_epoch(row)
+
+    def finish(self, metrics: dict[str, float], artifacts: list[Path] = ()) -> dict[str, float]:
+        """metrics.json (checked finite), summary.json, the learning curves, the tracker's run."""
+        if not self.main:
+            return metrics
+        results.save(metrics)
+        summary.write(
+            self.out / SUMMARY,
+            metrics,
+            name=self.name,
+            seed=self.cfg.get("seed"),
+            started=self.started,
+            ended=time.time(),
+            tags=list(self.cfg.get("tags") or []),
+            code_folder=Path(__file__).parent,
+        )
+        curves.plot(self.out / "metrics.csv", self.out / CURVES)
+        saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]
+        self.tracker.finish(metrics, [*artifacts, *saved])
+        self.finished = True
+        return metrics
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self.main and not getattr(self, "finished", False) and hasattr(self, "name"):
+            self.tracker.finish({}, [], failed=True)
