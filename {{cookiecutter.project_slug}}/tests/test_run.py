@@ -66,7 +66,9 @@ def test_the_log_starts_with_the_config_groups_then_the_whole_config_at_debug(tr
     resolved = yaml.safe_load((trained_run / "resolved_config.yaml").read_text())
     for key, value in resolved["data"].items():
         assert f"── {key}: {value}\n" in full
-    assert text.index("config groups") < text.index("[DEBUG] - config\n") < text.index("epoch 1")
+    assert (
+        text.index("config groups") < text.index("[DEBUG] - config\n") < text.index("Run folder:")
+    )
 
 
 def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):

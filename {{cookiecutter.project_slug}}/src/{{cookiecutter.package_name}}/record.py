@@ -94,7 +94,8 @@ class RunRecord:
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
         saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]
-        self.tracker.finish(metrics, [*artifacts, *saved])
+        # a run without checkpoints (Lightning's callbacks=none) has none to keep
+        self.tracker.finish(metrics, [path for path in [*artifacts, *saved] if path.is_file()])
         self.finished = True
         return metrics
 

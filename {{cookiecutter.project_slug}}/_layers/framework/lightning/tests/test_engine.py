@@ -45,9 +45,9 @@ def test_every_option_builds(group, option, digits_csv, tmp_path):
     if group in ("trainer", "callbacks"):  # the only groups that change the Trainer
         if cfg.trainer.accelerator == "gpu" and not torch.cuda.is_available():
             cfg.trainer.accelerator = "cpu"  # the gpu option still instantiates on a CPU machine
-        trainer = engine.make_trainer(cfg, tmp_path)
+        trainer = engine.make_trainer(cfg, tmp_path, on_epoch=print)
         assert isinstance(trainer, L.Trainer) and trainer.default_root_dir == str(tmp_path)
-        assert "MetricsCSV" in {type(callback).__name__ for callback in trainer.callbacks}
+        assert "EpochRows" in {type(callback).__name__ for callback in trainer.callbacks}
 
 
 def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
@@ -186,6 +186,18 @@ def test_quiet_lightning_drops_lightnings_own_handler_and_two_warnings():
     assert [str(warning.message) for warning in caught] == ["any other warning"]
 
 
+def test_quiet_lightning_drops_the_cloud_logger_tip(caplog):
+    engine.quiet_lightning()
+    from lightning.pytorch.utilities import rank_zero_info
+
+    with caplog.at_level(logging.INFO):
+        rank_zero_info("💡 Tip: try installing [litlogger](https://pypi.org/project/litlogger/)")
+        rank_zero_info("GPU available: False, used: False")
+    assert [record.getMessage() for record in caplog.records] == [
+        "GPU available: False, used: False"
+    ]
+
+
 def test_importing_a_module_changes_no_logging_or_warnings():
     lightning_logger = logging.getLogger("lightning")
     handlers, filters = list(lightning_logger.handlers), list(warnings.filters)
@@ -233,3 +245,11 @@ def test_a_callback_monitoring_an_unknown_metric_is_refused_before_training(tmp_
     with pytest.raises(RunError, match=message):
         train.train(cfg)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_progress_bar_is_shown_only_at_a_terminal(tmp_path, monkeypatch):
+    cfg = compose_job("train", [], output_dir=tmp_path)
+    assert engine.make_trainer(cfg, tmp_path).progress_bar_callback is None  # output captured
+    monkeypatch.setattr(module("console"), "interactive", lambda: True)
+    bar = engine.make_trainer(cfg, tmp_path).progress_bar_callback
+    assert type(bar).__name__ == "TQDMProgressBar" and bar.refresh_rate == 10

@@ -31,11 +31,17 @@ def quiet_lightning() -> None:
     root logger's handlers that Hydra set up (console and the run's log file): every Lightning
     message would print twice. Two warnings say nothing to a user: the run folder already holds
     Hydra's files when the first checkpoint lands there, and Lightning 2.6 calls a torch API
-    that torch itself deprecated.
+    that torch itself deprecated. Its tip to install a cloud logger is left out too.
     """
     logging.getLogger("lightning").handlers.clear()
+    # Lightning 2.6 advertises a cloud logger at every start; the tracker is the `logger` group
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(no_cloud_tip)
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+def no_cloud_tip(record: logging.LogRecord) -> bool:
+    return "litlogger" not in record.getMessage()
 
 
 def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
