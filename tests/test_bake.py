@@ -23,23 +23,33 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "data/README.md",
         "pyproject.toml",
         f"{src}/__init__.py",
+        f"{src}/console.py",
+        f"{src}/curves.py",
         f"{src}/data.py",
         f"{src}/errors.py",
         f"{src}/paths.py",
+        f"{src}/record.py",
         f"{src}/report.py",
         f"{src}/results.py",
         f"{src}/run_folder.py",
+        f"{src}/summary.py",
+        f"{src}/tracking.py",
         f"{src}/configs/__init__.py",
         f"{src}/configs/data/csv.yaml",
         f"{src}/configs/data/digits.yaml",
         f"{src}/configs/hydra/default.yaml",
         f"{src}/configs/local/README.md",
+        f"{src}/configs/logger/csv.yaml",
+        f"{src}/configs/logger/mlflow.yaml",
+        f"{src}/configs/logger/tensorboard.yaml",
+        f"{src}/configs/logger/wandb.yaml",
         f"{src}/configs/paths/default.yaml",
         "tests/conftest.py",
         "tests/test_cli.py",
         "tests/test_configs.py",
         "tests/test_data.py",
         "tests/test_paths.py",
+        "tests/test_record.py",
         "tests/test_report.py",
         "tests/test_results.py",
         "tests/test_run.py",
@@ -128,8 +138,23 @@ def search_files(hparam_search: str, pkg: str = "my_project") -> set[str]:
     return {f"src/{pkg}/configs/hparams_search/optuna.yaml", "tests/test_hparams_search.py"}
 
 
+TRACKERS = ["csv", "tensorboard", "mlflow", "wandb"]
+
+
+def tracker_files(tracker: str) -> set[str]:
+    """What each tracker adds, by hand: a test that reads its runs back (every logger config
+    ships with every project)."""
+    assert tracker in TRACKERS
+    return {"tests/test_tracker.py"}
+
+
 def expected_files(
-    framework="pytorch", license="MIT", pkg="my_project", launcher="joblib", search="optuna"
+    framework="pytorch",
+    license="MIT",
+    pkg="my_project",
+    launcher="joblib",
+    search="optuna",
+    tracker="csv",
 ) -> set[str]:
     return (
         base_files(pkg)
@@ -137,6 +162,7 @@ def expected_files(
         | LICENSE_FILES[license]
         | launcher_files(launcher, pkg)
         | search_files(search, pkg)
+        | tracker_files(tracker)
     )
 
 
@@ -163,6 +189,19 @@ def test_every_launcher_gives_exactly_its_files(bake, launcher):
 @pytest.mark.parametrize("search", ["optuna", "none"])
 def test_every_search_value_gives_exactly_its_files(bake, search):
     assert project_files(bake(hparam_search=search)) == expected_files(search=search)
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_every_tracker_gives_exactly_its_files(bake, tracker):
+    assert project_files(bake(tracker=tracker)) == expected_files(tracker=tracker)
+
+
+@pytest.mark.parametrize(
+    ("framework", "tracker"), [("sklearn", "tensorboard"), ("lightning", "wandb")]
+)
+def test_framework_and_tracker_pairs_give_exactly_their_files(bake, framework, tracker):
+    project = bake(framework=framework, tracker=tracker)
+    assert project_files(project) == expected_files(framework, tracker=tracker)
 
 
 @pytest.mark.parametrize(("framework", "search"), [("sklearn", "optuna"), ("lightning", "none")])
@@ -210,11 +249,17 @@ def test_the_hook_lays_exactly_the_chosen_layers(tmp_path):
         "license": "none",
         "launcher": "slurm",
         "hparam_search": "none",
+        "tracker": "wandb",
     }
     hook = load_hook("post_gen_project", **answers)
     layers = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "_layers"
     chosen = [layer.relative_to(layers).as_posix() for layer in hook.chosen_layers(answers, layers)]
-    assert chosen == ["framework/lightning", "framework/pytorch+lightning", "launcher/slurm"]
+    assert chosen == [
+        "framework/lightning",
+        "framework/pytorch+lightning",
+        "launcher/slurm",
+        "tracker/wandb",
+    ]
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "lightning", "sklearn"])
@@ -355,6 +400,18 @@ def test_dependencies_and_default_launcher_follow_the_launcher(bake, launcher, p
     hydra = yaml.safe_load((project / "src/my_project/configs/hydra/default.yaml").read_text())
     overrides = [entry for entry in hydra["defaults"] if "override launcher" in entry]
     assert overrides == ([{"override launcher": "parallel"}] if launcher == "joblib" else [])
+
+
+@pytest.mark.parametrize("tracker", TRACKERS)
+def test_dependencies_and_default_logger_follow_the_tracker(bake, tracker):
+    project = bake(tracker=tracker)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    packages = {"csv": set(), "tensorboard": {"tensorboard", "tensorboardX"}}
+    packages |= {"mlflow": {"mlflow"}, "wandb": {"wandb"}}
+    assert names & {"tensorboard", "tensorboardX", "mlflow", "wandb"} == packages[tracker]
+    train = yaml.safe_load((project / "src/my_project/configs/train.yaml").read_text())
+    assert {"logger": tracker} in train["defaults"]
 
 
 @pytest.mark.parametrize("search", ["optuna", "none"])

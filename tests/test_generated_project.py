@@ -10,20 +10,23 @@ from devtools.venv import make_venv, pip_install
 
 # Each environment is made once, in one xdist worker: its tests share an xdist group.
 # "shared" holds two projects whose commands must not collide: the default pytorch project and
-# a scikit-learn one with other names; "lightning" a Lightning project with other names. Each
-# launcher and search value is some project's, so their own tests run too.
+# scikit-learn ones with other names; "lightning" a Lightning project with other names. Each
+# launcher, search and tracker value is some project's, so their own tests run too; TensorBoard
+# with scikit-learn writes its event files without torch.
 PROJECTS = {
     "pytorch": ("shared", {"framework": "pytorch"}),
     "sklearn": ("shared", {"framework": "sklearn", "project_name": "Cat Classifier",
-                           "package_name": "cats", "launcher": "slurm"}),
+                           "package_name": "cats", "launcher": "slurm", "tracker": "mlflow"}),
+    "sklearn-tensorboard": ("shared", {"framework": "sklearn", "project_name": "Board",
+                                       "package_name": "board", "tracker": "tensorboard"}),
     "lightning": ("lightning", {"framework": "lightning", "project_name": "Lightning Lab",
                                 "package_name": "lab", "launcher": "basic",
-                                "hparam_search": "none"}),
+                                "hparam_search": "none", "tracker": "wandb"}),
 }  # fmt: skip
 CHECKPOINT = {"pytorch": "checkpoint.pt", "lightning": "checkpoint.ckpt", "sklearn": "model.joblib"}
 FRAMEWORKS = [
-    pytest.param(framework, marks=pytest.mark.xdist_group(environment))
-    for framework, (environment, _) in PROJECTS.items()
+    pytest.param(name, marks=pytest.mark.xdist_group(environment))
+    for name, (environment, _) in PROJECTS.items()
 ]
 
 
@@ -45,9 +48,8 @@ def environments(bake, tmp_path_factory):
 
 @pytest.fixture(scope="session", params=FRAMEWORKS)
 def installed_project(request, bake, environments):
-    framework = request.param
-    environment, answers = PROJECTS[framework]
-    return framework, bake(**answers), environments(environment)
+    environment, answers = PROJECTS[request.param]
+    return answers["framework"], bake(**answers), environments(environment)
 
 
 def test_generated_test_suite_passes(installed_project):
@@ -85,11 +87,12 @@ def test_default_training_reaches_95_percent_and_evaluates(installed_project, tm
 
 
 @pytest.mark.xdist_group("shared")
-def test_scikit_learn_training_never_imports_torch(bake, environments, tmp_path):
-    """The sklearn project has no torch dependency: a run where torch cannot be imported
-    trains and saves."""
-    _, answers = PROJECTS["sklearn"]
-    project, bin_dir = bake(**answers), environments("shared")
+@pytest.mark.parametrize("name", ["sklearn", "sklearn-tensorboard"])
+def test_scikit_learn_training_never_imports_torch(environments, tmp_path, name):
+    """The sklearn projects have no torch dependency: a run where torch cannot be imported
+    trains, saves and reaches its tracker (MLflow; TensorBoard through tensorboardX)."""
+    _, answers = PROJECTS[name]
+    bin_dir = environments("shared")  # the project installed there
     code = (
         "import sys\n"
         "class NoTorch:  # behaves as if torch were not installed\n"
@@ -97,15 +100,19 @@ def test_scikit_learn_training_never_imports_torch(bake, environments, tmp_path)
         "        if name.split('.')[0] == 'torch':\n"
         "            raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, NoTorch())\n"
-        "from cats.train import main\n"
+        f"from {answers['package_name']}.train import main\n"
         "sys.argv = ['train', 'debug=fast']\n"
         "main()\n"
     )
     done = subprocess.run([bin_dir / "python", "-c", code], cwd=tmp_path, capture_output=True)
     assert done.returncode == 0, done.stderr[-3000:]
     (run,) = (tmp_path / "outputs" / "runs").glob("*/*")
-    assert (run / "model.joblib").is_file()
-    assert project.name == "cat-classifier"
+    assert (run / "model.joblib").is_file() and (run / "summary.json").is_file()
+    tracked = {
+        "sklearn": tmp_path / "outputs" / "mlflow.db",
+        "sklearn-tensorboard": run / "tensorboard",
+    }
+    assert tracked[name].exists()
 
 
 def test_a_run_error_is_one_line_and_exit_status_1(installed_project, tmp_path):

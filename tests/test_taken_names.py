@@ -62,8 +62,10 @@ def import_names(distributions: set[str]) -> set[str]:
 @pytest.fixture(scope="session")
 def closure_names(bake) -> set[str]:
     requirements = []
-    # each framework with the default launcher (joblib) and search (optuna), and the other launcher
+    # each framework with the default launcher (joblib) and search (optuna), the other launcher
+    # and each tracker
     bakes = [{"framework": framework} for framework in FRAMEWORKS] + [{"launcher": "slurm"}]
+    bakes += [{"tracker": tracker} for tracker in ("tensorboard", "mlflow", "wandb")]
     for answers in bakes:
         pyproject = (bake(**answers) / "pyproject.toml").read_text()
         requirements += project_requirements(tomllib.loads(pyproject))

@@ -33,7 +33,8 @@ def test_summary_holds_the_final_metrics_seed_duration_and_versions(trained_run)
     assert found["run_name"] == "_".join(trained_run.parts[-2:])  # <date>_<time> of its folder
     assert 0 < found["duration_s"] < 600
     assert found["versions"]["python"] == ".".join(map(str, sys.version_info[:3]))
-    assert found["versions"]["hydra-core"].startswith("1.3")
+    assert found["versions"]["hydra-core"].startswith("1.3")  # a dependency, from the metadata
+    assert found["versions"]["omegaconf"].startswith("2.")
     assert set(found["git"]) == {"commit", "dirty"}
 
 
@@ -101,7 +102,7 @@ def test_progress_bars_only_at_a_terminal(monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     assert console.interactive()
     assert list(console.progress(items, "epoch 1/2")) == items
-    monkeypatch.setenv("RANK", "1")  # another process of torchrun or DDP
+    monkeypatch.setenv("RANK", "1")  # another process of a multi-process run
     assert not console.interactive()
 
 

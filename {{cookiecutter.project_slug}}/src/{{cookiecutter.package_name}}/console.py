@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def interactive() -> bool:
     """True when a person watches this process's output: a terminal, a single run (not a sweep
-    job) and the main process (torchrun and Lightning's DDP give the others a RANK)."""
+    job) and the main process (multi-process launchers give the others a RANK)."""
     if not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
         return False
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:

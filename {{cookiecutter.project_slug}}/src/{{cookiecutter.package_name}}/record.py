@@ -25,8 +25,8 @@ CURVES = "learning_curves.png"
 
 
 def is_main_process() -> bool:
-    """False in the other processes of torchrun or of Lightning's DDP, which set RANK or
-    LOCAL_RANK and NODE_RANK for them."""
+    """False in the other processes of a multi-process run, which their launcher gives a
+    RANK, or a LOCAL_RANK and NODE_RANK."""
     if "RANK" in os.environ:
         return os.environ["RANK"] == "0"
     return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
@@ -94,7 +94,7 @@ class RunRecord:
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
         saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]
-        # a run without checkpoints (Lightning's callbacks=none) has none to keep
+        # a run may save no checkpoint (when its config turns checkpoints off)
         self.tracker.finish(metrics, [path for path in [*artifacts, *saved] if path.is_file()])
         self.finished = True
         return metrics

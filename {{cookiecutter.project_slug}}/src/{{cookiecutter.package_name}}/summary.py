@@ -4,16 +4,14 @@ its seed, the code it ran (git commit and whether the work tree had changes) and
 
 import json
 import platform
+import re
 import socket
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from .results import write_atomically
-
-# the distributions whose versions change results; those not installed are left out
-LIBRARIES = ("torch", "lightning", "scikit-learn", "numpy", "pandas", "hydra-core", "omegaconf")
 
 
 def git_state(folder: Path) -> dict:
@@ -37,11 +35,19 @@ def git_state(folder: Path) -> dict:
 
 
 def versions() -> dict[str, str]:
+    """Python's version and the installed version of each dependency of this project (the
+    `dependencies` of pyproject.toml, not the dev tools), and of omegaconf under Hydra."""
     found = {"python": platform.python_version()}
-    for name in LIBRARIES:
+    try:
+        project = metadata.packages_distributions()[__package__][0]
+        requirements = metadata.requires(project) or []
+    except (KeyError, metadata.PackageNotFoundError):  # run from a folder, not installed
+        requirements = []
+    needed = [text for text in requirements if "extra ==" not in text]
+    for name in [re.match(r"[\w.-]+", text).group() for text in needed] + ["omegaconf"]:
         try:
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
+        except metadata.PackageNotFoundError:  # a dependency for another platform
             pass
     return found
 
@@ -60,7 +66,7 @@ def write(
     """Write summary.json at `path` (atomically) and return what it holds."""
 
     def moment(seconds: float) -> str:
-        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
 
     summary = {
         "run_name": name,
