@@ -102,6 +102,10 @@ def test_progress_bars_only_at_a_terminal(monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     assert console.interactive()
     assert list(console.progress(items, "epoch 1/2")) == items
+    compose_job("train", ["hydra.mode=MULTIRUN"])  # a sweep job: several would draw at once
+    assert not console.interactive()
+    compose_job("train")
+    assert console.interactive()
     monkeypatch.setenv("RANK", "1")  # another process of a multi-process run
     assert not console.interactive()
 
