@@ -88,6 +88,30 @@ def train_section(train: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
+def trackers_section(trackers: dict[str, dict[str, float]]) -> list[str]:
+    lines = [
+        "## Trackers",
+        "",
+        "`train debug=fast` (a run of a few seconds) with each `logger`, from a fresh folder each",
+        "time, so the first-run set-up (an MLflow store's tables) counts. Every logger writes",
+        "metrics.csv, summary.json and the learning curves; the columns after csv are what the",
+        "tracker adds: importing its library, starting its run, logging and closing. The last",
+        "column runs where an earlier run made the MLflow store, as every run after the first",
+        "does. No goal: a record of the cost.",
+        "",
+        "| framework | " + " | ".join(f"{name} s" for name in next(iter(trackers.values()))) + " |",
+        "| --- |" + " ---: |" * len(next(iter(trackers.values()))),
+    ]
+    for framework, times in trackers.items():
+        base = times["csv"]
+        cells = [f"{times['csv']:.2f}"]
+        cells += [
+            f"{value:.2f} (+{value - base:.2f})" for name, value in times.items() if name != "csv"
+        ]
+        lines.append(f"| {framework} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def tests_section(tests: dict[str, dict[str, float]], template_tests: float | None) -> list[str]:
     lines = [
         "## Test suites",
@@ -306,6 +330,7 @@ def write_report(results: dict, docs: Path) -> None:
         *bake_section(results["bake"]),
         *cli_section(results["cli"]),
         *train_section(results["train"]),
+        *(trackers_section(results["trackers"]) if "trackers" in results else []),
         *tests_section(results["tests"], results.get("template_tests")),
         *multirun_section(results["multirun"]),
         *scale_section(results["launchers"], results.get("ddp")),

@@ -25,6 +25,7 @@ BASELINES = ROOT / "benchmarks" / "baselines"
 WORK = ROOT / "build" / "bench"
 FRAMEWORKS = ["pytorch", "lightning", "sklearn"]
 PYTHON = sys.executable
+TRACKERS = ["csv", "tensorboard", "mlflow", "wandb"]
 # the default project's training command (named after the project: my-project-train)
 TRAIN = "my-project-train"
 
@@ -109,6 +110,31 @@ def bench_train(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, floa
     return results
 
 
+def bench_trackers(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """`train debug=fast` with each tracker (`logger=...`), side by side: what a tracker adds
+    to a short run. The store is fresh for every run (the first run's set-up, an MLflow store's
+    tables, included)."""
+    results = {}
+    for framework in ("pytorch", "sklearn"):
+        setup = fresh_dir(WORK / "trackers")
+        command = [str(bins[framework] / TRAIN), "debug=fast"]
+        commands = {
+            logger: {"command": [*command, f"logger={logger}"], "setup": setup}
+            for logger in TRACKERS
+        }
+        # MLflow again, on a store that earlier runs made: the usual case after the first run
+        warm = WORK / "trackers-warm" / framework
+        empty(warm)()
+        warm.mkdir(parents=True)
+        wall_time([*command, "logger=mlflow"], cwd=warm)
+        commands["mlflow, store exists"] = {
+            "command": [*command, "logger=mlflow"],
+            "setup": lambda w=warm: w,
+        }
+        results[framework] = interleaved_medians(commands, repeats)
+    return results
+
+
 def bench_generated_tests(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
     """Each generated project's own test suite in its folder: all of it (`make test`) and
     without the tests marked slow (`make test-fast`)."""
@@ -180,6 +206,7 @@ def main() -> None:
         ("bake", lambda: bench_bake(args.repeats)),
         ("cli", lambda: bench_cli(bins, args.repeats)),
         ("train", lambda: bench_train(bins, args.repeats)),
+        ("trackers", lambda: bench_trackers(bins, args.repeats)),
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
         ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),
