@@ -414,6 +414,16 @@ def test_dependencies_and_default_logger_follow_the_tracker(bake, tracker):
     assert {"logger": tracker} in train["defaults"]
 
 
+@pytest.mark.parametrize(
+    ("search", "spec"), [("optuna", "mlflow>=2.10,<3.17"), ("none", "mlflow>=2.10")]
+)
+def test_mlflow_is_held_below_3_17_only_beside_optuna(bake, search, spec):
+    """optuna 2.x needs SQLAlchemy 1.4; MLflow 3.17's `mlflow ui` needs SQLAlchemy 2."""
+    pyproject = (bake(tracker="mlflow", hparam_search=search) / "pyproject.toml").read_text()
+    mlflow = [s for s in tomllib.loads(pyproject)["project"]["dependencies"] if "mlflow" in s]
+    assert mlflow == [spec]
+
+
 @pytest.mark.parametrize("search", ["optuna", "none"])
 def test_dependencies_follow_the_search(bake, search):
     pyproject = tomllib.loads((bake(hparam_search=search) / "pyproject.toml").read_text())

@@ -1,7 +1,13 @@
 """logger=mlflow: the run in the project's MLflow store, read back with MLflow's own client."""
 
 import csv
+import json
 import multiprocessing
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -78,3 +84,40 @@ def test_parallel_jobs_create_the_store_once_and_each_records_its_run(tmp_path):
     experiment = client.get_experiment_by_name("parallel")
     names = {run.info.run_name for run in client.search_runs([experiment.experiment_id])}
     assert names == {"job0", "job1", "job2", "job3"}
+
+
+def ask_until_it_answers(server, url: str, request: dict, log: Path) -> dict:
+    """POST `request` to `url` until the server answers (60 s at most), as JSON."""
+    for _ in range(120):
+        assert server.poll() is None, log.read_text()[-2000:]  # the server stopped
+        asked = urllib.request.Request(url, json.dumps(request).encode(), method="POST")
+        asked.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(asked, timeout=5) as answer:
+                return json.load(answer)
+        except OSError:  # not listening yet
+            time.sleep(0.5)
+    pytest.fail("mlflow ui did not answer in 60 s")
+
+
+@pytest.mark.slow
+def test_mlflow_ui_shows_the_run(trained_run, tmp_path):
+    """The README's `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db` serves the run
+    (MLflow 3.17's server fails to start beside SQLAlchemy 1.4, which optuna needs)."""
+    launch = trained_run.parents[3]
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    command = [sys.executable, "-m", "mlflow", "ui", "--port", str(port)]
+    command += ["--backend-store-uri", "sqlite:///outputs/mlflow.db"]
+    url = f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/runs/search"
+    request = {"experiment_ids": [runs_in(launch / "outputs")[0].info.experiment_id]}
+    with open(tmp_path / "ui.log", "w") as log:
+        server = subprocess.Popen(command, cwd=launch, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            found = ask_until_it_answers(server, url, request, tmp_path / "ui.log")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    names = [run["info"]["run_name"] for run in found["runs"]]
+    assert names == ["_".join(trained_run.parts[-2:])]
