@@ -16,6 +16,7 @@ from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
 engine = module("engine")
+Features = module("data").Features
 RunError = module("errors").RunError
 train = module("train")
 
@@ -96,12 +97,17 @@ def test_model_file_round_trip(tmp_path):
     model = instantiate(cfg.model)
     engine.fit(model, data)
     path = tmp_path / engine.CHECKPOINT
-    engine.save_checkpoint(path, model, data.classes)
-    loaded, classes = engine.load_checkpoint(path)
+    engine.save_checkpoint(path, model, data.classes, data.feature_names)
+    loaded, classes, features = engine.load_checkpoint(path)
     x = engine.flat(data.x_test)
     assert (loaded.predict(x) == model.predict(x)).all()
     assert classes == data.classes == list(range(10))
+    # scikit-learn's names of the 8x8 pixels, row by row; the model takes them flat
+    names = [f"pixel_{r}_{c}" for r in range(8) for c in range(8)]
+    assert features == Features((64,), names)
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+    engine.joblib.dump({"model": model, "classes": classes}, path)  # saved before names
+    assert engine.load_checkpoint(path)[2] == Features((64,), None)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a model", "truncated", "foreign"])

@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 
 from . import checkpoints
 from .callbacks import MetricsCSV
-from .data import Splits
+from .data import Features, Splits
 from .datamodule import SplitsDataModule
 from .errors import RunError
 from .lit_module import Classifier
@@ -56,14 +56,16 @@ def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str,
     return {name: float(value) for name, value in metrics.items()}
 
 
-def load_checkpoint(path: Path) -> tuple[Classifier, list]:
+def load_checkpoint(path: Path) -> tuple[Classifier, list, Features]:
     """The model saved in a checkpoint, its network rebuilt from the saved hyperparameters
-    (only from this project's models.py), and the label of each of its classes. Anything else
-    in the file is refused with one line."""
+    (only from this project's models.py), the label of each of its classes and the features it
+    takes (no names in a checkpoint saved before checkpoints kept them). Anything else in the
+    file is refused with one line."""
     state = checkpoints.read(path, "ckpt_path")
     try:
         model = Classifier(**state["hyper_parameters"])
         model.load_state_dict(state["state_dict"])
+        features = Features.saved(model.hparams.input_shape, model.hparams.feature_names)
     except (RunError, KeyError, TypeError, ValueError, RuntimeError) as error:
         raise RunError(f"ckpt_path: refused {path}: {error}") from None
-    return model, list(model.hparams.classes)
+    return model, list(model.hparams.classes), features

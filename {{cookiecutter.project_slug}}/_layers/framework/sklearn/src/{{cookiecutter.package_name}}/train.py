@@ -35,7 +35,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     epoch = engine.fit(model, data)
     results.append_row(out / "metrics.csv", epoch)
-    engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes)
+    engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes, data.feature_names)
     test = engine.evaluate(model, data.x_test, data.y_test, split="test")
     # metrics.json: the validation metrics and the test metrics
     return results.save(results.final_metrics(epoch, test))
