@@ -33,6 +33,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/configs/data/csv.yaml",
         f"{src}/configs/data/digits.yaml",
         f"{src}/configs/hydra/default.yaml",
+        f"{src}/configs/hydra/evaluate.yaml",
         f"{src}/configs/local/README.md",
         f"{src}/configs/paths/default.yaml",
         "tests/conftest.py",
