@@ -165,9 +165,8 @@ def trained_run(tmp_path_factory) -> Path:
 
 
 def from_training_launch(entry_point: str, trained_run: Path, tree: str, *args: str) -> Path:
-    """`evaluate` of trained_run's checkpoint (or another command that reads one), launched where
-    the training was launched, with the checkpoint's path relative to there; the run folder
-    under `tree`."""
+    """`evaluate` or `predict` of trained_run's checkpoint, launched where the training was
+    launched, with the checkpoint's path relative to there; the run folder under `tree`."""
     launch = trained_run.parents[3]  # <launch>/outputs/runs/<date>/<time>
     checkpoint = (trained_run / module("engine").CHECKPOINT).relative_to(launch)
     run_cli(entry_point, f"ckpt_path={checkpoint}", *args, cwd=launch)
@@ -178,6 +177,13 @@ def from_training_launch(entry_point: str, trained_run: Path, tree: str, *args: 
 def evaluated_run(trained_run) -> Path:
     """One `evaluate` of trained_run's checkpoint (see from_training_launch); its run folder."""
     return from_training_launch("evaluate", trained_run, "evaluations")
+
+
+@pytest.fixture(scope="session")
+def predicted_run(trained_run) -> Path:
+    """One `predict` of trained_run's checkpoint on the test split (see from_training_launch);
+    its run folder."""
+    return from_training_launch("predict", trained_run, "predictions")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import yaml
 from conftest import CONFIGS, DISTRIBUTION, GROUPS, PACKAGE, command, options, run_cli, run_command
 
 # each command's primary config
-CONFIG_NAMES = {"train": "train", "evaluate": "eval"}
+CONFIG_NAMES = {"train": "train", "evaluate": "eval", "predict": "predict"}
 
 
 def output_of(entry_point: str, *args: str, cwd, capsys) -> str:
@@ -37,10 +37,10 @@ def defaults_groups(config_name: str) -> set[str]:
     return {key.split()[-1] for entry in defaults if isinstance(entry, dict) for key in entry}
 
 
-@pytest.mark.parametrize("entry_point", ["train", "evaluate"])
+@pytest.mark.parametrize("entry_point", ["train", "evaluate", "predict"])
 def test_help_lists_the_config_groups_of_the_command(entry_point, tmp_path, capsys):
     """Each group of the command's defaults list that has options, with its options; no group
-    that the command does not read (evaluate takes no model or optimizer)."""
+    that the command does not read (evaluate and predict take no model or optimizer)."""
     out = output_of(entry_point, "--help", cwd=tmp_path, capsys=capsys)
     assert f"{command(entry_point)} ({PACKAGE}.{entry_point}), configured with Hydra" in out
     expected = {
@@ -94,13 +94,14 @@ def heavy_modules() -> set[str]:
 def test_cli_does_not_import_heavy_libraries(tmp_path):
     """--help, --cfg and tab completion only compose configs: they must stay instant. One
     fresh process runs them all and reports, after each, which heavy module got imported.
-    evaluate also resolves the run folder that it names after the checkpoint."""
+    evaluate and predict also resolve the run folder that they name after the checkpoint."""
     heavy = sorted(heavy_modules())
     assert "numpy" in heavy
     named_run = ["ckpt_path=outputs/runs/d/t/c.pt", "--cfg", "all", "--resolve"]
     commands = {
         "train": [["--help"], ["--cfg", "job"], ["--cfg", "all"], ["-sc", "query=bash"]],
         "evaluate": [["--help"], named_run],
+        "predict": [["--help"], named_run],
     }
     probe = (
         "import importlib, json, os, sys\n"
@@ -121,7 +122,7 @@ def test_cli_does_not_import_heavy_libraries(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    assert "outputs/evaluations/d_t/" in done.stdout  # evaluate's run folder, resolved
+    assert "outputs/predictions/d_t/" in done.stdout  # predict's run folder, resolved
     imported = json.loads(done.stdout.strip().splitlines()[-1])
     ran = [
         " ".join([entry_point, *args]) for entry_point, runs in commands.items() for args in runs
@@ -136,8 +137,8 @@ def test_tab_completion_offers_config_options(tmp_path):
 
 
 def test_commands_are_installed_under_this_project_name():
-    """<project>-train, -evaluate and -report: another project in the same environment has its
-    own, so neither repoints the other's commands."""
+    """<project>-train, -evaluate, -predict and -report: another project in the same
+    environment has its own, so neither repoints the other's commands."""
     ours = {
         script.name: script.value
         for script in entry_points(group="console_scripts")
@@ -146,5 +147,6 @@ def test_commands_are_installed_under_this_project_name():
     assert ours == {
         f"{DISTRIBUTION}-train": f"{PACKAGE}.train:main",
         f"{DISTRIBUTION}-evaluate": f"{PACKAGE}.evaluate:main",
+        f"{DISTRIBUTION}-predict": f"{PACKAGE}.predict:main",
         f"{DISTRIBUTION}-report": f"{PACKAGE}.report:main",
     }

@@ -8,12 +8,13 @@ from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 
-def test_eval_config_requires_a_checkpoint():
+@pytest.mark.parametrize("config", ["eval", "predict"])
+def test_eval_and_predict_configs_require_a_checkpoint(config):
     from omegaconf.errors import MissingMandatoryValue
 
     with pytest.raises(MissingMandatoryValue):
-        _ = compose_job("eval").ckpt_path
-    assert compose_job("eval", ["ckpt_path=x"]).ckpt_path == "x"
+        _ = compose_job(config).ckpt_path
+    assert compose_job(config, ["ckpt_path=x"]).ckpt_path == "x"
 
 
 def test_hydra_settings():
@@ -40,8 +41,8 @@ def test_output_root_moves_every_run_folder():
 WHEN = r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{6}"
 
 
-@pytest.mark.parametrize(("config", "tree"), [("eval", "evaluations")])
-def test_evaluate_runs_are_named_after_the_checkpoints_run(config, tree):
+@pytest.mark.parametrize(("config", "tree"), [("eval", "evaluations"), ("predict", "predictions")])
+def test_evaluate_and_predict_runs_are_named_after_the_checkpoints_run(config, tree):
     """Not beside the training runs: <output_root>/<tree>/<the checkpoint's run>/<date>_<time>,
     a sweep <output_root>/<tree>/multiruns/<date>_<time>."""
     checkpoint = "ckpt_path=outputs/runs/2026-11-30/21-44-12-123456/checkpoint.pt"

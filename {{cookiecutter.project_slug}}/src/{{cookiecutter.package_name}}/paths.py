@@ -6,8 +6,8 @@ helpers give the same answers in all three cases, so inputs are read from where 
 launched and outputs land in the run folder.
 
 The configs name two functions of this module as OmegaConf resolvers: `checkpoint_run` (the
-run folders of `evaluate`, hydra/evaluate.yaml) and `config_groups` (what `--help` lists,
-hydra/default.yaml). Hydra resolves both before a
+run folders of `evaluate` and `predict`, hydra/evaluate.yaml and hydra/predict.yaml) and
+`config_groups` (what `--help` lists, hydra/default.yaml). Hydra resolves both before a
 command's `main` runs, so they are registered when this module is imported, as every command
 imports it.
 """
@@ -85,7 +85,7 @@ def config_groups(choices) -> str:
     """The `Config groups` of `--help`: one line per group of the command's defaults list
     (`choices`, Hydra's `hydra.runtime.choices`) that has options in configs/, with its options,
     as Hydra's `$APP_CONFIG_GROUPS` writes them. Hydra's own list would name every group of
-    configs/, also those that `evaluate` does not read (model, optimizer, ...)."""
+    configs/, also those that `evaluate` and `predict` do not read (model, optimizer, ...)."""
     configs = resources.files(__package__).joinpath("configs")
     lines = []
     for group in sorted(choices):

@@ -81,6 +81,24 @@ def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_pa
     assert classes == list(range(10)) and features == Features((1, 8, 8), None)
 
 
+def test_predict_proba_gives_the_softmax_of_each_sample_in_order(trained_run):
+    import lightning as L
+
+    model, _, _ = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    x = torch.linspace(0, 1, 5 * 64).reshape(5, 1, 8, 8)
+    batches = module("loaders").make_loader({"batch_size": 2}, x.numpy())
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
+    proba = engine.predict_proba(trainer, model, batches)
+    model.eval()
+    with torch.no_grad():  # the network's logits, then softmax written out: e^z / sum(e^z)
+        logits = model.net(x).double()
+    expected = (logits.exp() / logits.exp().sum(dim=1, keepdim=True)).numpy()
+    assert proba.shape == (5, 10) and proba == pytest.approx(expected, abs=1e-6)
+    ddp = L.Trainer(accelerator="cpu", devices=2, strategy="ddp", logger=False)
+    with pytest.raises(RunError, match=r"^trainer: predict runs in one process; use trainer="):
+        engine.predict_proba(ddp, model, batches)
+
+
 def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):
     """A checkpoint's hyperparameters are data: a model `_target_` in them that is not a
     model of models.py, at the top or nested, is refused with one line and never called."""

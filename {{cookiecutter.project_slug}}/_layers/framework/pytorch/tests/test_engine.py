@@ -215,6 +215,19 @@ def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_pa
         engine.load_checkpoint(tmp_path / engine.CHECKPOINT, CPU)
 
 
+def test_predict_proba_is_the_softmax_of_the_logits_in_sample_order():
+    model = nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(2))  # the logits are the inputs themselves
+    x = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
+    batches = module("loaders").make_loader({"batch_size": 2}, x)  # samples alone, in order
+    proba = engine.predict_proba(model, batches, CPU)
+    # softmax by hand: e^a / (e^a + e^b)
+    first, second = 1 / (1 + math.exp(-2.0)), 1 / (1 + math.exp(1.0))
+    expected = [[first, 1 - first], [second, 1 - second], [0.5, 0.5]]
+    assert proba == pytest.approx(np.array(expected), abs=1e-6)
+
+
 def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):
     """A checkpoint's model config is data: a `_target_` in it that is not a model of
     models.py, at the top or nested, is refused with one line and never called."""

@@ -110,6 +110,14 @@ def test_model_file_round_trip(tmp_path):
     assert engine.load_checkpoint(path)[2] == Features((64,), None)
 
 
+def test_predict_proba_has_a_column_per_class_index():
+    """A model that saw classes 0 and 2 only (of three): class 1 has probability 0."""
+    model = FixedModel([[0.9, 0.1], [0.25, 0.75]])
+    model.classes_ = np.array([0, 2])
+    proba = engine.predict_proba(model, np.zeros((2, 1, 2, 2)), num_classes=3)
+    assert proba.tolist() == [[0.9, 0.0, 0.1], [0.25, 0.0, 0.75]]
+
+
 @pytest.mark.parametrize("content", [b"", b"not a model", "truncated", "foreign"])
 def test_a_broken_or_foreign_model_file_is_refused_with_one_line_naming_it(tmp_path, content):
     path = tmp_path / engine.CHECKPOINT

@@ -1,11 +1,14 @@
 """Training and evaluation with lightning.Trainer: the data module, the LightningModule and the
-Trainer built from the config, test metrics, and the checkpoint that `evaluate` reads."""
+Trainer built from the config, test metrics, the checkpoint that `evaluate` and `predict` read,
+and class probabilities."""
 
 import logging
 import warnings
 from pathlib import Path
 
 import lightning as L
+import numpy as np
+import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
@@ -54,6 +57,14 @@ def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str,
     """Test metrics ({test}_loss, {test}_acc) of `model`, or of the weights in `ckpt_path`."""
     metrics = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)[0]
     return {name: float(value) for name, value in metrics.items()}
+
+
+def predict_proba(trainer: L.Trainer, model, batches) -> np.ndarray:
+    """Class probabilities of the samples of `batches` (samples alone, no labels), in order, by
+    `trainer.predict` (Classifier.predict_step): one row per sample, one column per class."""
+    if trainer.world_size > 1:  # each process would predict its share of the samples only
+        raise RunError("trainer: predict runs in one process; use trainer=cpu or trainer=gpu")
+    return torch.cat(trainer.predict(model, dataloaders=batches)).cpu().numpy()
 
 
 def load_checkpoint(path: Path) -> tuple[Classifier, list, Features]:

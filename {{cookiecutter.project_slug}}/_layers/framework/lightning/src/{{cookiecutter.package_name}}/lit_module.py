@@ -84,6 +84,11 @@ class Classifier(L.LightningModule):
     def test_step(self, batch, batch_idx):
         self.step(batch, "test")
 
+    def predict_step(self, batch, batch_idx):
+        """Class probabilities (softmax) of a batch of samples alone (no labels)."""
+        (x,) = batch
+        return torch.softmax(self(x), dim=1)
+
     def configure_optimizers(self):
         optimizer = instantiate(self.hparams.optimizer)(self.parameters())
         if self.hparams.scheduler is None:

@@ -1,5 +1,5 @@
 """Training and evaluation in plain PyTorch: build the model from the config, train it one
-epoch at a time, measure it, save and load its checkpoint."""
+epoch at a time, measure it, save and load its checkpoint, predict class probabilities."""
 
 import logging
 import math
@@ -90,6 +90,15 @@ def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[
             correct += (logits.argmax(dim=1) == y).sum().item()
             seen += len(y)
     return {f"{split}_loss": total_loss / seen, f"{split}_acc": correct / seen}
+
+
+def predict_proba(model: nn.Module, batches: DataLoader, device) -> np.ndarray:
+    """Class probabilities (softmax) of the samples of `batches` (samples alone, no labels), in
+    order: one row per sample, one column per class index."""
+    model.eval()
+    with torch.no_grad():
+        parts = [torch.softmax(model(x.to(device)), dim=1).cpu() for (x,) in batches]
+    return torch.cat(parts).numpy()
 
 
 def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iterator[dict]:

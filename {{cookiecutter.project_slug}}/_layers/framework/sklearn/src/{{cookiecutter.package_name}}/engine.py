@@ -1,4 +1,5 @@
-"""Training and evaluation of scikit-learn estimators: fit, measure, save and load."""
+"""Training and evaluation of scikit-learn estimators: fit, measure, save and load, predict
+class probabilities."""
 
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def evaluate(model, x, y, split: str) -> dict[str, float]:
         f"{split}_loss": float(log_loss(y, proba, labels=model.classes_)),
         f"{split}_acc": float(accuracy_score(y, predicted)),
     }
+
+
+def predict_proba(model, x, num_classes: int) -> np.ndarray:
+    """Class probabilities of the samples `x`: one row per sample, one column per class index
+    (0 for a class that the model did not see in training)."""
+    proba = np.zeros((len(x), num_classes))
+    proba[:, model.classes_] = model.predict_proba(flat(x))
+    return proba
 
 
 def save_checkpoint(path: Path, model, classes: list, feature_names: list | None = None) -> None:
