@@ -8,8 +8,8 @@ launched and outputs land in the run folder.
 The configs name two functions of this module as OmegaConf resolvers: `checkpoint_run` (the
 run folders of `evaluate` and `predict`, hydra/evaluate.yaml and hydra/predict.yaml) and
 `config_groups` (what `--help` lists, hydra/default.yaml). Hydra resolves both before a
-command's `main` runs, so they are registered when this module is imported, as every command
-imports it.
+command's `main` runs, so they are registered when this module is imported, as the Hydra
+commands (train, evaluate, predict) import it.
 """
 
 import os
