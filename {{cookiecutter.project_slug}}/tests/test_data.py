@@ -416,3 +416,36 @@ def test_features_saved_in_a_checkpoint_must_fit_the_sample_shape():
     assert data.Features.saved([3], None) == data.Features((3,), None)
     with pytest.raises(ValueError, match=r"^3 feature names for samples of shape \(1, 2\)$"):
         data.Features.saved([1, 2], ["a", "b", "c"])
+
+
+def splits_with_test_rows(x, feature_names=None) -> "data.Splits":
+    """Splits whose every part is `x` (one row per sample), labels 0."""
+    y = np.zeros(len(x), dtype=np.int64)
+    return data.Splits(x, y, x, y, x, y, x.shape[1:], [0, 1], feature_names)
+
+
+def test_the_test_split_is_predicted_in_the_models_order_and_shape():
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)  # samples [0, 1, 2, 3] and [4, 5, 6, 7]
+    splits = splits_with_test_rows(x, ["a", "b", "c", "d"])
+    reordered = data.samples_to_predict(splits, data.Features((2, 2), ["d", "c", "b", "a"]))
+    assert reordered.tolist() == [[[3, 2], [1, 0]], [[7, 6], [5, 4]]]
+    assert data.samples_to_predict(splits, data.Features((1, 4))).tolist() == [
+        [[0, 1, 2, 3]],
+        [[4, 5, 6, 7]],
+    ]
+
+
+def test_a_test_split_whose_features_are_not_the_models_is_one_line():
+    x = np.zeros((2, 4), dtype=np.float32)
+    with pytest.raises(RunError) as refused:
+        data.samples_to_predict(
+            splits_with_test_rows(x, ["a", "b", "c", "d"]),
+            data.Features((4,), ["a", "b", "c", "x"]),
+        )
+    assert str(refused.value) == (
+        "data: the columns of the data set are not the 4 features the model was trained on "
+        "('a', 'b', 'c' and 1 more): missing 'x'; not features of the model: 'd'"
+    )
+    message = r"^data: the samples of the data set have 4 features, but the model takes 5$"
+    with pytest.raises(RunError, match=message):
+        data.samples_to_predict(splits_with_test_rows(x), data.Features((5,), list("abcde")))

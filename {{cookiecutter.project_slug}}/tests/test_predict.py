@@ -160,3 +160,15 @@ def test_a_file_that_cannot_be_predicted_is_one_line_and_nothing_is_written(
     with pytest.raises(RunError, match=rf"^input: {message}"):
         predict_in_process(trained_run, out, f"input={tmp_path / 'rows.csv'}")
     assert list(out.iterdir()) == []
+
+
+def test_a_data_set_whose_features_are_not_the_models_is_one_line(
+    trained_run, tmp_path, digits_csv
+):
+    """The digits as a CSV file whose columns are named pixel0 ... pixel63: not the names the
+    model was trained on (scikit-learn's pixel_0_0 ...)."""
+    table = ["data=csv", f"data.path={digits_csv}", "data.input_shape=[1,8,8]"]
+    message = r"^data: the columns of the data set are not the 64 features .*: missing 'pixel_0_0'"
+    with pytest.raises(RunError, match=message):
+        predict_in_process(trained_run, tmp_path / "run", *table)
+    assert list((tmp_path / "run").iterdir()) == []

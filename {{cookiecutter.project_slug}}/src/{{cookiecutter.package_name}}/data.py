@@ -131,20 +131,39 @@ def load_rows(path: str | Path, features: Features, key: str = "input"):
     import numpy as np
 
     file = existing_file(path, key)
-    names = model_columns(file, key, csv_header(file, key), features)
+    names = model_columns(key, str(file), csv_header(file, key), features)
     columns, _ = read_columns(file, key, names)
     refuse_non_finite(columns, key)
     rows = len(columns[0])
     return table_rows(columns, np.arange(rows), rows).reshape(-1, *features.input_shape)
 
 
-def model_columns(file: Path, key: str, columns: list[str], features: Features) -> list[str]:
-    """The columns of `file` to read, in the order the model takes them; one line when they are
-    not the model's features."""
+def samples_to_predict(splits: Splits, features: Features):
+    """The samples of the test split (what `predict` predicts without a file), as a model that
+    takes `features` takes them: in the model's order of features and its sample shape. One line
+    when they are not the model's features: other names (when the data and the model know them)
+    or another number."""
+    x = splits.x_test.reshape(len(splits.x_test), -1)
+    names = splits.feature_names
+    if names is not None and features.names is not None:
+        order = model_columns("data", "the data set", names, features)
+        if order != names:
+            x = x[:, [names.index(name) for name in order]]
+    elif x.shape[1] != features.count:
+        raise RunError(
+            f"data: the samples of the data set have {x.shape[1]} features, but the model takes "
+            f"{features.count}"
+        )
+    return x.reshape(-1, *features.input_shape)
+
+
+def model_columns(key: str, source: str, columns: list[str], features: Features) -> list[str]:
+    """The columns of `source` (a file, the data set) to read, in the order the model takes
+    them; one line when they are not the model's features."""
     if features.names is None:
         if len(columns) != features.count:
             raise RunError(
-                f"{key}: {file} has {len(columns)} columns, but the model takes "
+                f"{key}: {source} has {len(columns)} columns, but the model takes "
                 f"{features.count} features (one column each, no label column)"
             )
         return columns
@@ -154,7 +173,7 @@ def model_columns(file: Path, key: str, columns: list[str], features: Features) 
         wrong = [f"missing {few(missing)}"] if missing else []
         wrong += [f"not features of the model: {few(unknown)}"] if unknown else []
         raise RunError(
-            f"{key}: the columns of {file} are not the {features.count} features the model "
+            f"{key}: the columns of {source} are not the {features.count} features the model "
             f"was trained on ({few(features.names)}): {'; '.join(wrong)}"
         )
     return features.names

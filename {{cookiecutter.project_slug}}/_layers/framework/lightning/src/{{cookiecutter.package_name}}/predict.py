@@ -34,7 +34,7 @@ def predict(cfg: DictConfig) -> Path:
 
     model, classes, features = engine.load_checkpoint(checkpoint)
     if rows is None:  # the test split, its labels read as in training
-        x = instantiate(cfg.data, classes=classes).x_test
+        x = data.samples_to_predict(instantiate(cfg.data, classes=classes), features)
     else:  # the file's columns checked against the features the model was trained on
         x = data.load_rows(rows, features, "input")
     log.info("Checkpoint: %s", checkpoint)
