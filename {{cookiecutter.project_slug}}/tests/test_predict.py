@@ -1,6 +1,7 @@
 """`predict`: predictions.csv of a checkpoint, for the test split or the rows of a CSV file."""
 
 import csv
+import functools
 import re
 
 import numpy as np
@@ -21,22 +22,25 @@ def probabilities(row: dict) -> dict[str, float]:
     return {name: float(value) for name, value in row.items() if name.startswith("proba_")}
 
 
+@functools.cache
 def the_test_split():
-    """The default data's test split, as `predict` reads it, with its true labels."""
+    """The default data's test split, as `predict` reads it, with its true labels (read once:
+    no test changes it)."""
     return instantiate(compose_job("predict", ["ckpt_path=unused"]).data)
 
 
-def digit_rows(path, rows: list, names: list[str]) -> None:
+def digit_rows(path, rows: list, names) -> None:
     """A CSV file of test-split samples: a line of feature names, then one sample per line."""
     lines = [",".join(names)] + [",".join(f"{v:.9g}" for v in np.ravel(row)) for row in rows]
     path.write_text("\n".join(lines) + "\n")
 
 
-def digit_names() -> list[str]:
+@functools.cache
+def digit_names() -> tuple[str, ...]:
     """The feature names of the digits, as scikit-learn gives them (and training kept them)."""
     from sklearn.datasets import load_digits
 
-    return list(load_digits().feature_names)
+    return tuple(load_digits().feature_names)
 
 
 def test_predictions_on_the_test_split_agree_with_evaluate(evaluated_run, predicted_run):
