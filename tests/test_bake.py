@@ -38,6 +38,8 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/configs/data/csv.yaml",
         f"{src}/configs/data/digits.yaml",
         f"{src}/configs/hydra/default.yaml",
+        f"{src}/configs/hydra/evaluate.yaml",
+        f"{src}/configs/hydra/predict.yaml",
         f"{src}/configs/local/README.md",
         f"{src}/configs/logger/csv.yaml",
         f"{src}/configs/logger/mlflow.yaml",
@@ -49,6 +51,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "tests/test_configs.py",
         "tests/test_data.py",
         "tests/test_paths.py",
+        "tests/test_predict.py",
         "tests/test_record.py",
         "tests/test_report.py",
         "tests/test_results.py",
@@ -81,9 +84,11 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
     own = {
         f"{src}/train.py",
         f"{src}/evaluate.py",
+        f"{src}/predict.py",
         f"{src}/engine.py",
         f"{src}/configs/train.yaml",
         f"{src}/configs/eval.yaml",
+        f"{src}/configs/predict.yaml",
         "tests/test_engine.py",
     }
     if framework == "pytorch":
@@ -232,6 +237,7 @@ def test_custom_names_reach_files_package_and_commands(bake):
     assert scripts == {
         "cat-classifier-train": "cats.train:main",
         "cat-classifier-evaluate": "cats.evaluate:main",
+        "cat-classifier-predict": "cats.predict:main",
         "cat-classifier-report": "cats.report:main",
     }
     assert "from . import paths, results" in (project / "src/cats/train.py").read_text()

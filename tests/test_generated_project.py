@@ -64,7 +64,7 @@ def test_generated_test_suite_passes(installed_project):
     assert " passed" in done.stdout and "failed" not in done.stdout
 
 
-def test_default_training_reaches_95_percent_and_evaluates(installed_project, tmp_path):
+def test_default_training_reaches_95_percent_evaluates_and_predicts(installed_project, tmp_path):
     framework, project, bin_dir = installed_project
     train = subprocess.run(
         [bin_dir / f"{project.name}-train"], cwd=tmp_path, capture_output=True, text=True
@@ -84,6 +84,18 @@ def test_default_training_reaches_95_percent_and_evaluates(installed_project, tm
     )
     assert evaluate.returncode == 0, evaluate.stderr[-3000:]
     assert f"test_acc: {metrics['test_acc']:.4f}" in evaluate.stdout
+
+    predict = subprocess.run(
+        [bin_dir / f"{project.name}-predict", f"ckpt_path={checkpoint}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert predict.returncode == 0, predict.stderr[-3000:]
+    # the test split of the digits (359 samples), in a folder named after the training run
+    (predictions,) = (tmp_path / "outputs" / "predictions").glob("*/*/predictions.csv")
+    assert predictions.parent.parent.name == f"{run.parent.name}_{run.name}"
+    assert f"Predictions: {predictions} (359 rows)" in predict.stdout
 
 
 @pytest.mark.xdist_group("shared")

@@ -111,9 +111,10 @@ def run_command(entry_point: str, *args: str, cwd: Path, env: dict | None = None
     return done.stdout
 
 
-def the_run_folder(launch_dir: Path) -> Path:
-    """The single run folder under a launch directory that saw one `train` or `evaluate`."""
-    (run,) = (launch_dir / "outputs" / "runs").glob("*/*")
+def the_run_folder(launch_dir: Path, tree: str = "runs") -> Path:
+    """The single run folder under a launch directory that saw one `train` (`tree` runs),
+    `evaluate` (evaluations) or `predict` (predictions): <tree>/<two folders>."""
+    (run,) = (launch_dir / "outputs" / tree).glob("*/*")
     return run
 
 
@@ -165,6 +166,28 @@ def trained_run(tmp_path_factory) -> Path:
     launch = tmp_path_factory.mktemp("launch")
     run_cli("train", "debug=fast", cwd=launch)
     return the_run_folder(launch)
+
+
+def from_training_launch(entry_point: str, trained_run: Path, tree: str, *args: str) -> Path:
+    """`evaluate` or `predict` of trained_run's checkpoint, launched where the training was
+    launched, with the checkpoint's path relative to there; the run folder under `tree`."""
+    launch = trained_run.parents[3]  # <launch>/outputs/runs/<date>/<time>
+    checkpoint = (trained_run / module("engine").CHECKPOINT).relative_to(launch)
+    run_cli(entry_point, f"ckpt_path={checkpoint}", *args, cwd=launch)
+    return the_run_folder(launch, tree)
+
+
+@pytest.fixture(scope="session")
+def evaluated_run(trained_run) -> Path:
+    """One `evaluate` of trained_run's checkpoint (see from_training_launch); its run folder."""
+    return from_training_launch("evaluate", trained_run, "evaluations")
+
+
+@pytest.fixture(scope="session")
+def predicted_run(trained_run) -> Path:
+    """One `predict` of trained_run's checkpoint on the test split (see from_training_launch);
+    its run folder."""
+    return from_training_launch("predict", trained_run, "predictions")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,11 @@ import sys
 from importlib.metadata import entry_points, packages_distributions, requires
 
 import pytest
-from conftest import DISTRIBUTION, PACKAGE, command, options, run_cli, run_command
+import yaml
+from conftest import CONFIGS, DISTRIBUTION, GROUPS, PACKAGE, command, options, run_cli, run_command
+
+# each command's primary config
+CONFIG_NAMES = {"train": "train", "evaluate": "eval", "predict": "predict"}
 
 
 def output_of(entry_point: str, *args: str, cwd, capsys) -> str:
@@ -21,11 +25,34 @@ def output_of(entry_point: str, *args: str, cwd, capsys) -> str:
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize("entry_point", ["train", "evaluate"])
-def test_help_lists_the_config_groups(entry_point, tmp_path, capsys):
+def listed_groups(help_text: str) -> dict[str, str]:
+    """The `Config groups` section of --help: group -> its options, as listed."""
+    section = help_text.split("Config groups (pick one option each):\n", 1)[1].split("\n\n")[0]
+    return dict(line.split(": ", 1) for line in section.splitlines())
+
+
+def defaults_groups(config_name: str) -> set[str]:
+    """The config groups that a primary config's defaults list picks from, read from its file,
+    that have options (an installed package has no folder for local/, which holds none)."""
+    defaults = yaml.safe_load(CONFIGS.joinpath(f"{config_name}.yaml").read_text())["defaults"]
+    groups = {key.split()[-1] for entry in defaults if isinstance(entry, dict) for key in entry}
+    return {group for group in groups if CONFIGS.joinpath(group).is_dir() and options(group)}
+
+
+@pytest.mark.parametrize("entry_point", ["train", "evaluate", "predict"])
+def test_help_lists_the_config_groups_of_the_command(entry_point, tmp_path, capsys):
+    """Each group of the command's defaults list that has options, with its options; no group
+    that the command does not read (evaluate and predict take no model or optimizer)."""
     out = output_of(entry_point, "--help", cwd=tmp_path, capsys=capsys)
     assert f"{command(entry_point)} ({PACKAGE}.{entry_point}), configured with Hydra" in out
-    assert "data: csv, digits" in out
+    groups = defaults_groups(CONFIG_NAMES[entry_point]) - {"hydra"}
+    expected = {group: ", ".join(options(group)) for group in groups}
+    assert listed_groups(out) == expected
+    assert expected["data"] == "csv, digits"
+    if entry_point == "train":  # train reads every group of configs/
+        assert set(expected) == {group for group in GROUPS if options(group)} - {"hydra"}
+    else:
+        assert "model" not in expected and "model" in GROUPS
     assert not (tmp_path / "outputs").exists()  # --help runs nothing
 
 
@@ -65,29 +92,41 @@ def heavy_modules() -> set[str]:
 
 def test_cli_does_not_import_heavy_libraries(tmp_path):
     """--help, --cfg and tab completion only compose configs: they must stay instant. One
-    fresh process runs them all and reports, after each, which heavy module got imported."""
+    fresh process runs them all and reports, after each, which heavy module got imported.
+    predict also resolves the run folder that it names after the checkpoint (as evaluate)."""
     heavy = sorted(heavy_modules())
     assert "numpy" in heavy
-    commands = [["--help"], ["--cfg", "job"], ["--cfg", "all"], ["-sc", "query=bash"]]
+    named_run = ["ckpt_path=outputs/runs/d/t/c.pt", "--cfg", "all", "--resolve"]
+    commands = {
+        "train": [["--help"], ["--cfg", "job"], ["--cfg", "all"], ["-sc", "query=bash"]],
+        "evaluate": [["--help"]],
+        "predict": [["--help"], named_run],
+    }
     probe = (
-        "import json, os, sys\n"
+        "import importlib, json, os, sys\n"
         "os.environ['COMP_LINE'] = 'train model='  # what bash passes to a completion query\n"
-        f"from {PACKAGE}.train import main\n"
         "imported = {}\n"
-        f"for args in {commands!r}:\n"
-        "    sys.argv = ['train', *args]\n"
-        "    try:\n"
-        "        main()\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        f"    imported[' '.join(args)] = [m for m in {heavy!r} if m in sys.modules]\n"
+        f"for entry_point, runs in {commands!r}.items():\n"
+        f"    main = importlib.import_module('{PACKAGE}.' + entry_point).main\n"
+        "    for args in runs:\n"
+        "        sys.argv = [entry_point, *args]\n"
+        "        try:\n"
+        "            main()\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "        ran = ' '.join([entry_point, *args])\n"
+        f"        imported[ran] = [m for m in {heavy!r} if m in sys.modules]\n"
         "print(json.dumps(imported))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )
+    assert "outputs/predictions/d_t/" in done.stdout  # predict's run folder, resolved
     imported = json.loads(done.stdout.strip().splitlines()[-1])
-    assert imported == {" ".join(args): [] for args in commands}
+    ran = [
+        " ".join([entry_point, *args]) for entry_point, runs in commands.items() for args in runs
+    ]
+    assert imported == dict.fromkeys(ran, [])
 
 
 def test_tab_completion_offers_config_options(tmp_path):
@@ -97,8 +136,8 @@ def test_tab_completion_offers_config_options(tmp_path):
 
 
 def test_commands_are_installed_under_this_project_name():
-    """<project>-train, -evaluate and -report: another project in the same environment has its
-    own, so neither repoints the other's commands."""
+    """<project>-train, -evaluate, -predict and -report: another project in the same
+    environment has its own, so neither repoints the other's commands."""
     ours = {
         script.name: script.value
         for script in entry_points(group="console_scripts")
@@ -107,5 +146,6 @@ def test_commands_are_installed_under_this_project_name():
     assert ours == {
         f"{DISTRIBUTION}-train": f"{PACKAGE}.train:main",
         f"{DISTRIBUTION}-evaluate": f"{PACKAGE}.evaluate:main",
+        f"{DISTRIBUTION}-predict": f"{PACKAGE}.predict:main",
         f"{DISTRIBUTION}-report": f"{PACKAGE}.report:main",
     }

@@ -328,3 +328,124 @@ def test_data_csv_reads_dataset_csv_in_paths_data_dir(tmp_path, monkeypatch):
     assert samples("large") == 80
     with pytest.raises(InstantiationException, match=r"data.path: no file at .*missing/dataset"):
         samples("missing")
+
+
+def test_the_feature_names_are_the_csv_columns_or_scikit_learns_pixels(tmp_path):
+    table = write_table(tmp_path / "table.csv")
+    assert load(table).feature_names == ["a", "b"]  # every column but the label, in order
+    digits = data.load_digits(val_fraction=0.15, test_fraction=0.2, split_seed=0)
+    rows = [f"pixel_{row}_{column}" for row in range(8) for column in range(8)]
+    assert digits.feature_names == rows  # scikit-learn's names of the 8x8 pixels, row by row
+    assert data.split(*numbered(), 0.2, 0.2, 0).feature_names is None
+
+
+def write_rows(path, header: str, *rows: str):
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_rows_are_read_in_order_into_the_models_columns_and_shape(tmp_path):
+    features = data.Features((1, 2), ["a", "b"])
+    table = write_rows(tmp_path / "rows.csv", "b,a", "1,2", "3,4.5", "-1,0")
+    x = data.load_rows(table, features)
+    assert x.tolist() == [[[2, 1]], [[4.5, 3]], [[0, -1]]]  # a then b, as the model takes them
+    assert x.dtype == np.float32 and x.shape == (3, 1, 2)
+
+
+def test_rows_without_known_names_need_as_many_columns_as_features(tmp_path):
+    unnamed = data.Features((3,))
+    table = write_rows(tmp_path / "rows.csv", "x,y,z", "1,2,3")
+    assert data.load_rows(table, unnamed).tolist() == [[1, 2, 3]]
+    table = write_rows(tmp_path / "rows.csv", "x,y,z,label", "1,2,3,0")
+    message = r"^input: .*rows\.csv has 4 columns, but the model takes 3 features \(one column each"
+    with pytest.raises(RunError, match=message):
+        data.load_rows(table, unnamed)
+
+
+@pytest.mark.parametrize(
+    ("header", "wrong"),
+    [
+        ("a,b,c,d,label", "not features of the model: 'label'"),
+        ("a,b,c", "missing 'd'"),
+        ("a,b,c,e", "missing 'd'; not features of the model: 'e'"),
+        (
+            "A,B,C,D",
+            "missing 'a', 'b', 'c' and 1 more; not features of the model: 'A', 'B', 'C' and 1 more",
+        ),
+    ],
+)
+def test_rows_whose_columns_are_not_the_models_features_are_one_line(tmp_path, header, wrong):
+    features = data.Features((4,), ["a", "b", "c", "d"])
+    table = write_rows(tmp_path / "rows.csv", header, ",".join(["1"] * len(header.split(","))))
+    with pytest.raises(RunError) as refused:
+        data.load_rows(table, features, "input")
+    assert str(refused.value) == (
+        f"input: the columns of {table} are not the 4 features the model was trained on "
+        f"('a', 'b', 'c' and 1 more): {wrong}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("", "is empty; its first line must name the columns"),
+        ("a,b\n", "has no rows, only the line naming the columns"),
+        (
+            "a,b\n1,2\n3,four\n",
+            "has a feature that is not a number: column 'b' of sample 1 holds 'four'",
+        ),
+        ("a,b\n1,2\n3,4,5\n", "is not a table of one row per line: "),
+    ],
+)
+def test_rows_that_cannot_be_read_are_one_line_naming_the_key(tmp_path, rows, message):
+    (tmp_path / "rows.csv").write_text(rows)
+    with pytest.raises(RunError, match=rf"^input: .*rows\.csv {message}"):
+        data.load_rows(tmp_path / "rows.csv", data.Features((2,), ["a", "b"]))
+
+
+def test_rows_with_a_nan_or_missing_are_one_line_naming_the_key(tmp_path):
+    with pytest.raises(RunError, match=r"^input: sample 1 has a NaN or infinite feature"):
+        data.load_rows(write_rows(tmp_path / "nan.csv", "a,b", "1,2", "inf,3"), data.Features((2,)))
+    with pytest.raises(RunError, match=r"^input: no file at .*missing\.csv"):
+        data.load_rows(tmp_path / "missing.csv", data.Features((2,)))
+
+
+def test_features_saved_in_a_checkpoint_must_fit_the_sample_shape():
+    saved = data.Features.saved([1, 2], ("a", "b"))
+    assert saved == data.Features((1, 2), ["a", "b"]) and saved.count == 2
+    assert data.Features.saved([3], None) == data.Features((3,), None)
+    with pytest.raises(ValueError, match=r"^3 feature names for samples of shape \(1, 2\)$"):
+        data.Features.saved([1, 2], ["a", "b", "c"])
+
+
+def splits_with_test_rows(x, feature_names=None) -> "data.Splits":
+    """Splits whose every part is `x` (one row per sample), labels 0."""
+    y = np.zeros(len(x), dtype=np.int64)
+    return data.Splits(x, y, x, y, x, y, x.shape[1:], [0, 1], feature_names)
+
+
+def test_the_test_split_is_predicted_in_the_models_order_and_shape():
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)  # samples [0, 1, 2, 3] and [4, 5, 6, 7]
+    splits = splits_with_test_rows(x, ["a", "b", "c", "d"])
+    reordered = data.samples_to_predict(splits, data.Features((2, 2), ["d", "c", "b", "a"]))
+    assert reordered.tolist() == [[[3, 2], [1, 0]], [[7, 6], [5, 4]]]
+    assert data.samples_to_predict(splits, data.Features((1, 4))).tolist() == [
+        [[0, 1, 2, 3]],
+        [[4, 5, 6, 7]],
+    ]
+
+
+def test_a_test_split_whose_features_are_not_the_models_is_one_line():
+    x = np.zeros((2, 4), dtype=np.float32)
+    with pytest.raises(RunError) as refused:
+        data.samples_to_predict(
+            splits_with_test_rows(x, ["a", "b", "c", "d"]),
+            data.Features((4,), ["a", "b", "c", "x"]),
+        )
+    assert str(refused.value) == (
+        "data: the columns of the data set are not the 4 features the model was trained on "
+        "('a', 'b', 'c' and 1 more): missing 'x'; not features of the model: 'd'"
+    )
+    message = r"^data: the samples of the data set have 4 features, but the model takes 5$"
+    with pytest.raises(RunError, match=message):
+        data.samples_to_predict(splits_with_test_rows(x), data.Features((5,), list("abcde")))

@@ -79,3 +79,48 @@ def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):
     assert paths.existing_file("here.csv", "data.path") == tmp_path / "here.csv"
     with pytest.raises(module("errors").RunError, match=r"^ckpt_path: no file at .*missing\.pt"):
         paths.existing_file("missing.pt", "ckpt_path")
+
+
+LAUNCH = "/home/ada/project"  # where a command was launched, in the examples below
+
+
+@pytest.mark.parametrize(
+    ("ckpt_path", "output_root", "name"),
+    [
+        # a training run, a sweep's job: the run folder's path below the output root
+        (
+            "outputs/runs/2026-11-30/21-44-12-123456/checkpoint.pt",
+            "outputs",
+            "2026-11-30_21-44-12-123456",
+        ),
+        (
+            "outputs/multiruns/2026-11-30/21-44-12-123456/3/c.pt",
+            "outputs",
+            "multiruns_2026-11-30_21-44-12-123456_3",
+        ),
+        # the same folders given another way: absolute, through `..`, the root moved
+        (
+            "/home/ada/project/outputs/runs/2026-11-30/21-44-12/c.pt",
+            "outputs",
+            "2026-11-30_21-44-12",
+        ),
+        ("../project/outputs/runs/d/t/c.pt", "outputs", "d_t"),
+        ("/scratch/runs/d/t/c.pt", "/scratch", "d_t"),
+        ("~/project/outputs/runs/d/t/c.pt", "/scratch", "t"),
+        # anywhere else: the checkpoint's folder
+        ("models/best/checkpoint.pt", "outputs", "best"),
+        ("outputs/checkpoint.pt", "outputs", "outputs"),
+        ("checkpoint.pt", "outputs", "project"),
+        ("/checkpoint.pt", "outputs", "checkpoint"),
+        # one safe folder name, whatever the folder's
+        ("/models/best run: v2!/c.pt", "outputs", "best_run__v2_"),
+        ("/models/..hidden/c.pt", "outputs", "hidden"),
+        ("/models/-x\nrm -rf/c.pt", "outputs", "x_rm_-rf"),
+        ("/models/modèle/c.pt", "outputs", "mod_le"),
+        (f"/models/{'a' * 300}/c.pt", "outputs", "a" * 100),
+        ("/models/.../c.pt", "outputs", "checkpoint"),
+        (None, "outputs", "no_checkpoint"),  # ckpt_path not given: the command stops
+    ],
+)
+def test_checkpoint_run_names_the_training_run_of_a_checkpoint(ckpt_path, output_root, name):
+    assert paths.checkpoint_run(ckpt_path, output_root, LAUNCH) == name

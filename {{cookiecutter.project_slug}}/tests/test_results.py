@@ -109,3 +109,34 @@ def test_a_partial_file_left_by_a_killed_save_is_replaced_by_the_next_save(tmp_p
     results.write_atomically(target, lambda file: file.write_bytes(b"new"))
     assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
     assert target.read_bytes() == b"new"
+
+
+def test_predictions_are_one_row_per_sample_with_the_most_probable_class(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # outside Hydra the run folder is the current directory
+    proba = [[0.1, 0.7, 0.2], [0.5, 0.25, 0.25], [0.0, 0.0, 1.0]]
+    path = results.save_predictions(["cat", "dog", "tabby, cat"], proba)
+    assert path == tmp_path / "predictions.csv"
+    assert read_rows(path) == [
+        ["row", "predicted", "proba_cat", "proba_dog", "proba_tabby, cat"],
+        ["0", "dog", "0.1", "0.7", "0.2"],
+        ["1", "cat", "0.5", "0.25", "0.25"],
+        ["2", "tabby, cat", "0", "0", "1"],
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]
+
+
+def test_predictions_are_logged_with_their_number_of_rows(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.INFO):
+        results.save_predictions([3, 7], [[0.4, 0.6]])
+    assert caplog.messages[-1] == f"Predictions: {tmp_path / 'predictions.csv'} (1 rows)"
+    assert read_rows(tmp_path / "predictions.csv")[1] == ["0", "7", "0.4", "0.6"]
+
+
+def test_probabilities_that_are_not_finite_are_refused_and_nothing_is_written(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunError, match=r"^predict: .* of sample 1 are not finite numbers$"):
+        results.save_predictions([0, 1], [[0.5, 0.5], [float("nan"), 1.0]])
+    assert list(tmp_path.iterdir()) == []

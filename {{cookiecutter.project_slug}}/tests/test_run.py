@@ -1,6 +1,7 @@
 """Real runs of the command line: a training run's files, evaluation, sweeps, CSV data."""
 
 import csv
+import re
 
 import pytest
 from conftest import (
@@ -71,19 +72,29 @@ def test_the_log_starts_with_the_config_groups_then_the_whole_config_at_debug(tr
     )
 
 
-def test_evaluate_reports_the_test_metrics_of_training(trained_run, tmp_path):
-    run_cli("evaluate", f"ckpt_path={trained_run / engine.CHECKPOINT}", cwd=tmp_path)
-    eval_run = the_run_folder(tmp_path)
-    assert (eval_run / "evaluate.log").is_file()
+def test_evaluate_reports_the_test_metrics_of_training(trained_run, evaluated_run):
+    assert (evaluated_run / "evaluate.log").is_file()
     trained = read_json(trained_run / "metrics.json")
     test = {name: value for name, value in trained.items() if name.startswith("test_")}
-    assert read_json(eval_run / "metrics.json") == test
+    assert read_json(evaluated_run / "metrics.json") == test
 
 
-def test_evaluate_logs_its_checkpoint(trained_run, tmp_path):
+def test_evaluate_logs_its_checkpoint(trained_run, evaluated_run):
     checkpoint = trained_run / engine.CHECKPOINT
-    run_cli("evaluate", f"ckpt_path={checkpoint}", cwd=tmp_path)
-    assert f"Checkpoint: {checkpoint}" in log_messages(the_run_folder(tmp_path) / "evaluate.log")
+    assert f"Checkpoint: {checkpoint}" in log_messages(evaluated_run / "evaluate.log")
+
+
+def test_evaluate_runs_have_a_tree_of_their_own_named_after_the_checkpoints_run(
+    trained_run, evaluated_run
+):
+    """outputs/runs/<date>/<time>/<checkpoint> is evaluated into
+    outputs/evaluations/<date>_<time>/<date>_<time with microseconds>/; training runs stay
+    alone in outputs/runs/."""
+    outputs = trained_run.parents[2]  # <launch>/outputs/runs/<date>/<time>
+    date, time = trained_run.parent.name, trained_run.name
+    assert evaluated_run.parent == outputs / "evaluations" / f"{date}_{time}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{6}", evaluated_run.name)
+    assert list((outputs / "runs").glob("*/*")) == [trained_run]
 
 
 def test_evaluate_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):

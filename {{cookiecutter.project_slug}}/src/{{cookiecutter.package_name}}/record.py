@@ -33,17 +33,13 @@ def is_main_process() -> bool:
 
 
 def run_names(out: Path, output_root: Path) -> tuple[str, str | None]:
-    """A run's name and its sweep's, from where its folder is under the outputs folder:
-    runs/2026-11-30/21-44-12-123456 is "2026-11-30_21-44-12-123456"; job 3 of a sweep is
-    "2026-11-30_21-44-12-123456_3" in the group "2026-11-30_21-44-12-123456". A folder
-    elsewhere is named by its own name."""
-    try:
-        parts = out.resolve().relative_to(output_root.resolve()).parts
-    except ValueError:
-        return out.name, None
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        return "_".join(parts[1:]), "_".join(parts[1:-1]) or None
-    return "_".join(parts[1:]) or out.name, None
+    """A run's name and its sweep's (paths.run_name): runs/2026-11-30/21-44-12-123456 is
+    "2026-11-30_21-44-12-123456"; job 3 of a sweep is "multiruns_2026-11-30_21-44-12-123456_3"
+    in the group "multiruns_2026-11-30_21-44-12-123456"."""
+    out, output_root = out.resolve(), output_root.resolve()
+    sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    group = paths.run_name(out.parent, output_root) if sweep else None
+    return paths.run_name(out, output_root), group
 
 
 class RunRecord:

@@ -74,3 +74,29 @@ def save(metrics: dict[str, float]) -> dict[str, float]:
     for name, value in sorted(metrics.items()):
         log.info("%s: %.4f", name, value)
     return metrics
+
+
+# what `predict` writes in its run folder
+PREDICTIONS = "predictions.csv"
+
+
+def save_predictions(classes: list, proba) -> Path:
+    """predictions.csv in the run folder, one line per sample in order: `row` (its number, from
+    0), `predicted` (the label of its most probable class, as in training) and `proba_<label>`
+    (its probability of each class); `proba` holds one row per sample and one column per class
+    index. Written atomically, then logged with the number of rows. Probabilities that are not
+    finite numbers fail the run instead, and nothing is written."""
+    import numpy as np
+    import pandas as pd
+
+    proba = np.asarray(proba, dtype=np.float64)
+    if not np.isfinite(proba).all():
+        row = int(np.argwhere(~np.isfinite(proba))[0][0])
+        raise RunError(f"predict: the model's probabilities of sample {row} are not finite numbers")
+    table = pd.DataFrame(proba, columns=[f"proba_{label}" for label in classes])
+    table.insert(0, "predicted", np.asarray(classes, dtype=object)[proba.argmax(axis=1)])
+    table.insert(0, "row", np.arange(len(proba)))
+    path = paths.output_dir() / PREDICTIONS
+    write_atomically(path, lambda file: table.to_csv(file, index=False, float_format="%.6g"))
+    log.info("Predictions: %s (%d rows)", path, len(table))
+    return path

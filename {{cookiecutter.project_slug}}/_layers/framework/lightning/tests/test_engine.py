@@ -23,6 +23,7 @@ from conftest import (
 from hydra.utils import instantiate
 
 engine = module("engine")
+Features = module("data").Features
 RunError = module("errors").RunError
 train = module("train")
 
@@ -63,9 +64,39 @@ def test_checkpoint_loads_with_weights_only(trained_run):
     hparams = state["hyper_parameters"]
     assert hparams["input_shape"] == [1, 8, 8] and hparams["classes"] == list(range(10))
     assert hparams["model"]["_target_"] == f"{PACKAGE}.models.MLP"
-    model, classes = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    # scikit-learn's names of the 8x8 pixels, row by row
+    assert hparams["feature_names"] == [f"pixel_{r}_{c}" for r in range(8) for c in range(8)]
+    model, classes, features = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
     assert classes == list(range(10))
+    assert features == Features((1, 8, 8), hparams["feature_names"])
     assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_path):
+    """Without names, `predict` checks the number of columns of a file only."""
+    state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
+    del state["hyper_parameters"]["feature_names"]
+    torch.save(state, tmp_path / engine.CHECKPOINT)
+    _, classes, features = engine.load_checkpoint(tmp_path / engine.CHECKPOINT)
+    assert classes == list(range(10)) and features == Features((1, 8, 8), None)
+
+
+def test_predict_proba_gives_the_softmax_of_each_sample_in_order(trained_run):
+    import lightning as L
+
+    model, _, _ = engine.load_checkpoint(trained_run / engine.CHECKPOINT)
+    x = torch.linspace(0, 1, 5 * 64).reshape(5, 1, 8, 8)
+    batches = module("loaders").make_loader({"batch_size": 2}, x.numpy())
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
+    proba = engine.predict_proba(trainer, model, batches)
+    model.eval()
+    with torch.no_grad():  # the network's logits, then softmax written out: e^z / sum(e^z)
+        logits = model.net(x).double()
+    expected = (logits.exp() / logits.exp().sum(dim=1, keepdim=True)).numpy()
+    assert proba.shape == (5, 10) and proba == pytest.approx(expected, abs=1e-6)
+    ddp = L.Trainer(accelerator="cpu", devices=2, strategy="ddp", logger=False)
+    with pytest.raises(RunError, match=r"^trainer: predict runs in one process; use trainer="):
+        engine.predict_proba(ddp, model, batches)
 
 
 def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):

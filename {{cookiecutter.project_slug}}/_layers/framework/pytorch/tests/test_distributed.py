@@ -36,7 +36,7 @@ def test_torchrun_with_two_processes_writes_one_run_folder(tmp_path):
     trained = read_json(run / "metrics.json")
 
     run_cli("evaluate", f"ckpt_path={run / 'checkpoint.pt'}", cwd=tmp_path)
-    (evaluation,) = (p for p in (tmp_path / "outputs" / "runs").glob("*/*") if p != run)
+    evaluation = the_run_folder(tmp_path, "evaluations")
     assert read_json(evaluation / "metrics.json")["test_acc"] == trained["test_acc"]
 
 

@@ -20,6 +20,7 @@ from hydra.utils import instantiate
 from torch import nn
 
 engine = module("engine")
+Features = module("data").Features
 RunError = module("errors").RunError
 train = module("train")
 CPU = torch.device("cpu")
@@ -117,7 +118,7 @@ def test_a_diverging_run_fails_and_keeps_only_good_weights(tmp_path):
         train_in_process(out, *diverging)
     assert not (out / "metrics.json").exists()
     if (out / engine.CHECKPOINT).exists():
-        model, _ = engine.load_checkpoint(out / engine.CHECKPOINT, CPU)
+        model, _, _ = engine.load_checkpoint(out / engine.CHECKPOINT, CPU)
         assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
@@ -192,11 +193,39 @@ def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
     assert state["input_shape"] == [1, 8, 8] and state["classes"] == list(range(10))
     assert state["model_config"]["_target_"] == f"{PACKAGE}.models.CNN"
     assert state["model_config"]["dropout"] == 0.0  # interpolations are saved resolved
-    loaded, classes = engine.load_checkpoint(path, CPU)
+    # scikit-learn's names of the 8x8 pixels, row by row
+    assert state["feature_names"] == [f"pixel_{r}_{c}" for r in range(8) for c in range(8)]
+    loaded, classes, features = engine.load_checkpoint(path, CPU)
     assert classes == list(range(10))
+    assert features == Features((1, 8, 8), state["feature_names"])
     x = torch.from_numpy(data.x_test[:4])
     assert torch.equal(loaded.eval()(x), model.eval()(x))
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+
+
+def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_path):
+    """Without names, `predict` checks the number of columns of a file only."""
+    state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
+    del state["feature_names"]
+    torch.save(state, tmp_path / engine.CHECKPOINT)
+    _, classes, features = engine.load_checkpoint(tmp_path / engine.CHECKPOINT, CPU)
+    assert classes == list(range(10)) and features == Features((1, 8, 8), None)
+    torch.save({**state, "feature_names": ["a", "b"]}, tmp_path / engine.CHECKPOINT)
+    with pytest.raises(RunError, match=r"^ckpt_path: refused .*: 2 feature names for samples of"):
+        engine.load_checkpoint(tmp_path / engine.CHECKPOINT, CPU)
+
+
+def test_predict_proba_is_the_softmax_of_the_logits_in_sample_order():
+    model = nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(2))  # the logits are the inputs themselves
+    x = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
+    batches = module("loaders").make_loader({"batch_size": 2}, x)  # samples alone, in order
+    proba = engine.predict_proba(model, batches, CPU)
+    # softmax by hand: e^a / (e^a + e^b)
+    first, second = 1 / (1 + math.exp(-2.0)), 1 / (1 + math.exp(1.0))
+    expected = [[first, 1 - first], [second, 1 - second], [0.5, 0.5]]
+    assert proba == pytest.approx(np.array(expected), abs=1e-6)
 
 
 def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run, tmp_path):

@@ -16,6 +16,7 @@ from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
 engine = module("engine")
+Features = module("data").Features
 RunError = module("errors").RunError
 train = module("train")
 
@@ -96,12 +97,25 @@ def test_model_file_round_trip(tmp_path):
     model = instantiate(cfg.model)
     engine.fit(model, data)
     path = tmp_path / engine.CHECKPOINT
-    engine.save_checkpoint(path, model, data.classes)
-    loaded, classes = engine.load_checkpoint(path)
+    engine.save_checkpoint(path, model, data.classes, data.feature_names)
+    loaded, classes, features = engine.load_checkpoint(path)
     x = engine.flat(data.x_test)
     assert (loaded.predict(x) == model.predict(x)).all()
     assert classes == data.classes == list(range(10))
+    # scikit-learn's names of the 8x8 pixels, row by row; the model takes them flat
+    names = [f"pixel_{r}_{c}" for r in range(8) for c in range(8)]
+    assert features == Features((64,), names)
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
+    engine.joblib.dump({"model": model, "classes": classes}, path)  # saved before names
+    assert engine.load_checkpoint(path)[2] == Features((64,), None)
+
+
+def test_predict_proba_has_a_column_per_class_index():
+    """A model that saw classes 0 and 2 only (of three): class 1 has probability 0."""
+    model = FixedModel([[0.9, 0.1], [0.25, 0.75]])
+    model.classes_ = np.array([0, 2])
+    proba = engine.predict_proba(model, np.zeros((2, 1, 2, 2)), num_classes=3)
+    assert proba.tolist() == [[0.9, 0.0, 0.1], [0.25, 0.0, 0.75]]
 
 
 @pytest.mark.parametrize("content", [b"", b"not a model", "truncated", "foreign"])

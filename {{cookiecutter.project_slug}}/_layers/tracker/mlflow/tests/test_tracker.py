@@ -59,7 +59,9 @@ def test_the_store_holds_the_params_each_epoch_the_test_metrics_and_artifacts(tr
 def test_each_sweep_job_is_one_run_tagged_with_its_sweep(sweep_of_two):
     runs = runs_in(sweep_of_two.parents[2])  # <launch>/outputs/multiruns/<date>/<time>
     assert [run.data.params["seed"] for run in runs] == ["1", "2"]
-    assert {run.data.tags["sweep"] for run in runs} == {"_".join(sweep_of_two.parts[-2:])}
+    assert {run.data.tags["sweep"] for run in runs} == {
+        "multiruns_" + "_".join(sweep_of_two.parts[-2:])
+    }
 
 
 def test_a_failed_run_is_marked_failed_in_the_store(tmp_path):

@@ -92,7 +92,7 @@ def test_the_offline_run_holds_the_params_each_epoch_the_test_metrics_and_files(
 def test_each_sweep_job_is_one_run_in_its_sweeps_group(sweep_of_two):
     runs = [offline_run(sweep_of_two / job) for job in ("0", "1")]
     assert [run["config"]["seed"] for run in runs] == [1, 2]
-    assert {run["group"] for run in runs} == {"_".join(sweep_of_two.parts[-2:])}
+    assert {run["group"] for run in runs} == {"multiruns_" + "_".join(sweep_of_two.parts[-2:])}
 
 
 def test_a_failed_run_ends_with_a_non_zero_exit_code(tmp_path):

@@ -1,18 +1,21 @@
 """Training and evaluation with lightning.Trainer: the data module, the LightningModule and the
-Trainer built from the config, test metrics, and the checkpoint that `evaluate` reads."""
+Trainer built from the config, test metrics, the checkpoint that `evaluate` and `predict` read,
+and class probabilities."""
 
 import logging
 import warnings
 from pathlib import Path
 
 import lightning as L
+import numpy as np
+import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig
 
 from . import checkpoints, console
 from .callbacks import EpochRows
-from .data import Splits
+from .data import Features, Splits
 from .datamodule import SplitsDataModule
 from .errors import RunError
 from .lit_module import Classifier
@@ -50,10 +53,11 @@ def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
 
 
 def make_trainer(cfg: DictConfig, out: Path, on_epoch=None) -> L.Trainer:
-    """The Trainer of configs/trainer/ with the callbacks of configs/callbacks/, writing into
-    the run folder `out`; `on_epoch(row)` receives each epoch's metrics. The progress bar is
-    left out when no one watches (output to a file or pipe, a sweep job: console.py)."""
-    callbacks = [instantiate(callback) for callback in cfg.callbacks.values()]
+    """The Trainer of configs/trainer/ with the callbacks of configs/callbacks/ (evaluate and
+    predict have none), writing into the run folder `out`; `on_epoch(row)` receives each
+    epoch's metrics. The progress bar is left out when no one watches (output to a file or
+    pipe, a sweep job: console.py)."""
+    callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
     shown = console.interactive()
     if not shown:
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
@@ -70,14 +74,24 @@ def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str,
     return {name: float(value) for name, value in metrics.items()}
 
 
-def load_checkpoint(path: Path) -> tuple[Classifier, list]:
+def predict_proba(trainer: L.Trainer, model, batches) -> np.ndarray:
+    """Class probabilities of the samples of `batches` (samples alone, no labels), in order, by
+    `trainer.predict` (Classifier.predict_step): one row per sample, one column per class."""
+    if trainer.world_size > 1:  # each process would predict its share of the samples only
+        raise RunError("trainer: predict runs in one process; use trainer=cpu or trainer=gpu")
+    return torch.cat(trainer.predict(model, dataloaders=batches)).cpu().numpy()
+
+
+def load_checkpoint(path: Path) -> tuple[Classifier, list, Features]:
     """The model saved in a checkpoint, its network rebuilt from the saved hyperparameters
-    (only from this project's models.py), and the label of each of its classes. Anything else
-    in the file is refused with one line."""
+    (only from this project's models.py), the label of each of its classes and the features it
+    takes (no names in a checkpoint saved before checkpoints kept them). Anything else in the
+    file is refused with one line."""
     state = checkpoints.read(path, "ckpt_path")
     try:
         model = Classifier(**state["hyper_parameters"])
         model.load_state_dict(state["state_dict"])
+        features = Features.saved(model.hparams.input_shape, model.hparams.feature_names)
     except (RunError, KeyError, TypeError, ValueError, RuntimeError) as error:
         raise RunError(f"ckpt_path: refused {path}: {error}") from None
-    return model, list(model.hparams.classes)
+    return model, list(model.hparams.classes), features

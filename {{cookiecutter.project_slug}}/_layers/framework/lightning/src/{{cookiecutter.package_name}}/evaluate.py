@@ -30,10 +30,10 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from . import engine
     from .datamodule import SplitsDataModule
 
-    model, classes = engine.load_checkpoint(checkpoint)
+    model, classes, _ = engine.load_checkpoint(checkpoint)
     # labels mean what they meant in training
     datamodule = SplitsDataModule(instantiate(cfg.data, classes=classes), cfg.loader)
-    trainer = instantiate(cfg.trainer)  # it only tests: no file to write
+    trainer = engine.make_trainer(cfg, paths.output_dir())
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(trainer, model, datamodule))
 

@@ -16,7 +16,8 @@ class Classifier(L.LightningModule):
 
     Takes plain dicts and lists (not OmegaConf objects) and saves them as hyperparameters, so a
     checkpoint rebuilds the network by itself (from models.py only) and loads with
-    `torch.load(..., weights_only=True)`. `classes` is the label of each class index.
+    `torch.load(..., weights_only=True)`. `classes` is the label of each class index,
+    `feature_names` the name of each feature of a flattened sample (None: the data had none).
     """
 
     def __init__(
@@ -26,6 +27,7 @@ class Classifier(L.LightningModule):
         classes: list,
         optimizer: dict,
         scheduler: dict | None = None,
+        feature_names: list[str] | None = None,
     ):
         super().__init__()
         # named explicitly rather than read from this frame, which Lightning would otherwise do
@@ -36,6 +38,7 @@ class Classifier(L.LightningModule):
                 "classes": classes,
                 "optimizer": optimizer,
                 "scheduler": scheduler,
+                "feature_names": feature_names,
             }
         )
         self.net = models.build(model, input_shape, len(classes))
@@ -48,7 +51,8 @@ class Classifier(L.LightningModule):
             return None if node is None else OmegaConf.to_container(node, resolve=True)
 
         shape, classes = list(data.input_shape), list(data.classes)
-        return cls(plain(cfg.model), shape, classes, plain(cfg.optimizer), plain(cfg.scheduler))
+        optimizer, scheduler = plain(cfg.optimizer), plain(cfg.scheduler)
+        return cls(plain(cfg.model), shape, classes, optimizer, scheduler, data.feature_names)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -79,6 +83,11 @@ class Classifier(L.LightningModule):
 
     def test_step(self, batch, batch_idx):
         self.step(batch, "test")
+
+    def predict_step(self, batch, batch_idx):
+        """Class probabilities (softmax) of a batch of samples alone (no labels)."""
+        (x,) = batch
+        return torch.softmax(self(x), dim=1)
 
     def configure_optimizers(self):
         optimizer = instantiate(self.hparams.optimizer)(self.parameters())

@@ -26,21 +26,23 @@ def whole_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
     return batch
 
 
+def make_loader(settings: Mapping, *arrays, **order) -> DataLoader:
+    """A DataLoader over numpy arrays with a row per sample (the features, and the labels if
+    any), given `settings` (batch_size, num_workers, any other DataLoader argument) and `order`
+    (shuffle or sampler; none: the samples in order, as `predict` takes them)."""
+    dataset = BatchedTensors(*(torch.from_numpy(array) for array in arrays))
+    return DataLoader(dataset, collate_fn=whole_batch, **order, **settings)
+
+
 def make_loaders(
     data: Splits, settings: Mapping, train_sampler: Sampler | None = None
 ) -> dict[str, DataLoader]:
-    """A DataLoader per split, each given `settings` (batch_size, num_workers, any other
-    DataLoader argument). Only the training batches are shuffled, in an order drawn from torch's
-    random generator: the run's seed fixes it. A `train_sampler` (a DistributedSampler, say)
-    draws the training samples instead."""
-
-    def loader(x, y, **order) -> DataLoader:
-        dataset = BatchedTensors(torch.from_numpy(x), torch.from_numpy(y))
-        return DataLoader(dataset, collate_fn=whole_batch, **order, **settings)
-
+    """A DataLoader per split, each given `settings`. Only the training batches are shuffled,
+    in an order drawn from torch's random generator: the run's seed fixes it. A
+    `train_sampler` (a DistributedSampler, say) draws the training samples instead."""
     train_order = {"shuffle": True} if train_sampler is None else {"sampler": train_sampler}
     return {
-        "train": loader(data.x_train, data.y_train, **train_order),
-        "val": loader(data.x_val, data.y_val),
-        "test": loader(data.x_test, data.y_test),
+        "train": make_loader(settings, data.x_train, data.y_train, **train_order),
+        "val": make_loader(settings, data.x_val, data.y_val),
+        "test": make_loader(settings, data.x_test, data.y_test),
     }

@@ -1,5 +1,5 @@
 """Training and evaluation in plain PyTorch: build the model from the config, train it one
-epoch at a time, measure it, save and load its checkpoint."""
+epoch at a time, measure it, save and load its checkpoint, predict class probabilities."""
 
 import logging
 import math
@@ -15,7 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from . import checkpoints, console, distributed, models
-from .data import Splits
+from .data import Features, Splits
 from .errors import RunError
 from .results import write_atomically
 
@@ -92,6 +92,15 @@ def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[
     return {f"{split}_loss": total_loss / seen, f"{split}_acc": correct / seen}
 
 
+def predict_proba(model: nn.Module, batches: DataLoader, device) -> np.ndarray:
+    """Class probabilities (softmax) of the samples of `batches` (samples alone, no labels), in
+    order: one row per sample, one column per class index."""
+    model.eval()
+    with torch.no_grad():
+        parts = [torch.softmax(model(x.to(device)), dim=1).cpu() for (x,) in batches]
+    return torch.cat(parts).numpy()
+
+
 def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iterator[dict]:
     """Train for `epochs`, yielding each epoch's metrics: its number, the learning rate it
     used, the training and the validation metrics (each process validates on all of it)."""
@@ -112,26 +121,29 @@ def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iter
 
 
 def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: Splits) -> None:
-    """Weights plus what rebuilds the model and names its classes, in plain types that
-    `weights_only=True` loads; written atomically (an interrupted save leaves the previous
+    """Weights plus what rebuilds the model and names its classes and features, in plain types
+    that `weights_only=True` loads; written atomically (an interrupted save leaves the previous
     checkpoint)."""
     state = {
         "model_config": OmegaConf.to_container(model_cfg, resolve=True),
         "input_shape": list(data.input_shape),
         "classes": list(data.classes),
+        "feature_names": data.feature_names,
         "state_dict": model.state_dict(),
     }
     write_atomically(path, lambda file: torch.save(state, file))
 
 
-def load_checkpoint(path: Path, device) -> tuple[nn.Module, list]:
-    """The model saved by `save_checkpoint`, rebuilt only from this project's models.py, and
-    the label of each of its classes. Anything else in the file is refused with one line."""
+def load_checkpoint(path: Path, device) -> tuple[nn.Module, list, Features]:
+    """The model saved by `save_checkpoint`, rebuilt only from this project's models.py, the
+    label of each of its classes and the features it takes (no names in a checkpoint saved
+    before checkpoints kept them). Anything else in the file is refused with one line."""
     state = checkpoints.read(path, "ckpt_path")
     try:
         classes = list(state["classes"])
         model = models.build(state["model_config"], state["input_shape"], len(classes))
         model.load_state_dict(state["state_dict"])
+        features = Features.saved(state["input_shape"], state.get("feature_names"))
     except (RunError, KeyError, TypeError, ValueError, RuntimeError) as error:
         raise RunError(f"ckpt_path: refused {path}: {error}") from None
-    return model.to(device), classes
+    return model.to(device), classes, features

@@ -28,7 +28,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from .loaders import make_loaders
 
     device = engine.pick_device(cfg.trainer.device)
-    model, classes = engine.load_checkpoint(checkpoint, device)
+    model, classes, _ = engine.load_checkpoint(checkpoint, device)
     data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training
     batches = make_loaders(data, cfg.loader)
     log.info("Checkpoint: %s", checkpoint)

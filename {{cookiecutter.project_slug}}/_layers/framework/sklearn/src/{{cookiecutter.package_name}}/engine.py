@@ -1,4 +1,5 @@
-"""Training and evaluation of scikit-learn estimators: fit, measure, save and load."""
+"""Training and evaluation of scikit-learn estimators: fit, measure, save and load, predict
+class probabilities."""
 
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import joblib
 import numpy as np
 from sklearn.metrics import accuracy_score, log_loss
 
-from .data import Splits
+from .data import Features, Splits
 from .errors import RunError
 from .results import write_atomically
 
@@ -39,20 +40,32 @@ def evaluate(model, x, y, split: str) -> dict[str, float]:
     }
 
 
-def save_checkpoint(path: Path, model, classes: list) -> None:
-    """The fitted model and the label of each of its classes, in joblib (scikit-learn's own
-    format), written atomically (an interrupted save leaves the previous file)."""
-    saved = {"model": model, "classes": list(classes)}
+def predict_proba(model, x, num_classes: int) -> np.ndarray:
+    """Class probabilities of the samples `x`: one row per sample, one column per class index
+    (0 for a class that the model did not see in training)."""
+    proba = np.zeros((len(x), num_classes))
+    proba[:, model.classes_] = model.predict_proba(flat(x))
+    return proba
+
+
+def save_checkpoint(path: Path, model, classes: list, feature_names: list | None = None) -> None:
+    """The fitted model, the label of each of its classes and the name of each feature (None:
+    the data had none), in joblib (scikit-learn's own format), written atomically (an
+    interrupted save leaves the previous file)."""
+    saved = {"model": model, "classes": list(classes), "feature_names": feature_names}
     write_atomically(path, lambda file: joblib.dump(saved, file))
 
 
-def load_checkpoint(path: Path) -> tuple:
-    """The model saved by `save_checkpoint` and its classes. joblib files are pickles, which
-    run code when loaded: load only files you trust, such as your own runs. An empty,
-    truncated or foreign file is refused with one line."""
+def load_checkpoint(path: Path) -> tuple[object, list, Features]:
+    """The model saved by `save_checkpoint`, its classes and the features it takes (no names in
+    a file saved before model files kept them). joblib files are pickles, which run code when
+    loaded: load only files you trust, such as your own runs. An empty, truncated or foreign
+    file is refused with one line."""
     try:
         saved = joblib.load(path)
-        return saved["model"], list(saved["classes"])
+        model = saved["model"]
+        features = Features.saved([model.n_features_in_], saved.get("feature_names"))
+        return model, list(saved["classes"]), features
     except Exception as error:
         raise RunError(
             f"ckpt_path: {path} is not a model file of this project's `train` "

@@ -26,7 +26,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     from . import engine
 
-    model, classes = engine.load_checkpoint(checkpoint)
+    model, classes, _ = engine.load_checkpoint(checkpoint)
     data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(model, data.x_test, data.y_test, split="test"))

@@ -37,7 +37,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
         epoch = engine.fit(model, data)
         run.epoch(epoch)
-        engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes)
+        engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes, data.feature_names)
         test = engine.evaluate(model, data.x_test, data.y_test, split="test")
         # metrics.json: the validation metrics and the test metrics
         return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])

@@ -1,0 +1,42 @@
+"""`<project>-predict ckpt_path=<run folder>/model.joblib [input=rows.csv]`: predictions.csv."""
+
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from . import paths, results
+from .errors import one_line_errors
+
+log = logging.getLogger(__name__)
+
+
+@hydra.main(config_path="configs", config_name="predict", version_base="1.3")
+@one_line_errors
+def main(cfg: DictConfig) -> Path:
+    """Command-line entry point; returns the path of predictions.csv."""
+    return predict(cfg)
+
+
+def predict(cfg: DictConfig) -> Path:
+    # missing files are named at once, before the heavy imports below
+    checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
+    rows = paths.existing_file(cfg.input, "input") if cfg.input is not None else None
+
+    from hydra.utils import instantiate
+
+    from . import data, engine
+
+    model, classes, features = engine.load_checkpoint(checkpoint)
+    if rows is None:  # the test split, its labels read as in training
+        x = data.samples_to_predict(instantiate(cfg.data, classes=classes), features)
+    else:  # the file's columns checked against the features the model was trained on
+        x = data.load_rows(rows, features, "input")
+    log.info("Checkpoint: %s", checkpoint)
+    proba = engine.predict_proba(model, x, len(classes))
+    return results.save_predictions(classes, proba)
+
+
+if __name__ == "__main__":
+    main()
