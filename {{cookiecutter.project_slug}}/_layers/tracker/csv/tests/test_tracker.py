@@ -11,7 +11,8 @@ def test_csv_is_the_default_logger():
 
 def test_the_run_folder_holds_the_record_and_nothing_else_is_written(trained_run):
     launch = trained_run.parents[3]  # <launch>/outputs/runs/<date>/<time>
-    assert sorted(path.name for path in (launch / "outputs").iterdir()) == ["runs"]
+    trees = {path.name for path in (launch / "outputs").iterdir()}
+    assert trees <= {"runs", "evaluations", "predictions"}  # run folders only, no store
     assert not (trained_run / "tensorboard").exists() and not (trained_run / "wandb").exists()
     rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
     summary = read_json(trained_run / "summary.json")
