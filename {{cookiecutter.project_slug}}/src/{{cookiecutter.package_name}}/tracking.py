@@ -7,7 +7,6 @@ sweep. The tracker libraries are imported when a run starts; a tracker whose pac
 installed stops the run before training, with one line saying what to install.
 """
 
-import fcntl
 import importlib
 import json
 import logging
@@ -204,6 +203,11 @@ def _plain(value):
 
 @contextmanager
 def _locked(lock_file: Path):
+    try:
+        import fcntl
+    except ImportError:  # Windows has no flock: make the store with one run before a sweep
+        yield
+        return
     with open(lock_file, "w") as file:
         fcntl.flock(file, fcntl.LOCK_EX)
         try:
