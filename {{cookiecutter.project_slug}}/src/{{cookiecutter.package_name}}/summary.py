@@ -2,6 +2,7 @@
 its seed, the code it ran (git commit and whether the work tree had changes) and where it ran
 (host, Python and the versions of the libraries that shape its results)."""
 
+import functools
 import json
 import platform
 import re
@@ -12,6 +13,9 @@ from importlib import metadata
 from pathlib import Path
 
 from .results import write_atomically
+
+# this project's distribution (pyproject.toml's name), whose dependencies' versions are recorded
+DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 
 
 def git_state(folder: Path) -> dict:
@@ -34,15 +38,18 @@ def git_state(folder: Path) -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
+@functools.cache  # one answer per process: a test session trains many times
 def versions() -> dict[str, str]:
     """Python's version and the installed version of each dependency of this project (the
     `dependencies` of pyproject.toml, not the dev tools), and of omegaconf under Hydra."""
     found = {"python": platform.python_version()}
     try:
-        project = metadata.packages_distributions()[__package__][0]
-        requirements = metadata.requires(project) or []
-    except (KeyError, metadata.PackageNotFoundError):  # run from a folder, not installed
-        requirements = []
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:  # renamed in pyproject.toml: search (about 0.5 s)
+        try:
+            requirements = metadata.requires(metadata.packages_distributions()[__package__][0])
+        except (KeyError, metadata.PackageNotFoundError):  # run from a folder, not installed
+            requirements = []
     needed = [text for text in requirements if "extra ==" not in text]
     for name in [re.match(r"[\w.-]+", text).group() for text in needed] + ["omegaconf"]:
         try:
