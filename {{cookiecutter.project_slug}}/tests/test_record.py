@@ -2,6 +2,7 @@
 curves, a quiet console when no one watches; the tracker helpers shared by every tracker."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -115,8 +116,25 @@ def test_the_groups_tree_lists_chosen_options_only():
     assert console.config_tree({}, choices) == "config groups\n└── data: digits"
 
 
-def test_piped_output_and_log_files_have_no_escape_codes(tmp_path):
-    """stdout is a pipe here, as in CI: no colour codes, no progress bar."""
+# the quickest command that logs: evaluate's one-line error, before any heavy import
+MISSING_CHECKPOINT = ("evaluate", "ckpt_path=missing.ckpt")
+# a colour code: SGR with a foreground or background colour (bold and cursor moves are not)
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
+
+
+def test_a_piped_error_line_and_its_log_file_have_no_escape_codes(tmp_path):
+    """stdout is a pipe here, as in CI: the ERROR line that a terminal shows red is plain."""
+    command = [sys.executable, "-m", f"{PACKAGE}.{MISSING_CHECKPOINT[0]}", *MISSING_CHECKPOINT[1:]]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "[ERROR] - ckpt_path: no file at" in done.stdout
+    assert "\x1b" not in done.stdout + done.stderr
+    (log,) = tmp_path.glob("outputs/evaluations/*/*/evaluate.log")
+    assert "[ERROR] - ckpt_path: no file at" in log.read_text() and "\x1b" not in log.read_text()
+
+
+@pytest.mark.slow
+def test_a_piped_training_run_has_no_escape_codes(tmp_path):
+    """The whole of a run, progress bars included, as a CI log holds it."""
     out = run_command("train", "debug=fast", cwd=tmp_path)
     assert "\x1b" not in out and "Run folder: " in out
     (log,) = tmp_path.glob("outputs/runs/*/*/train.log")
@@ -124,12 +142,13 @@ def test_piped_output_and_log_files_have_no_escape_codes(tmp_path):
 
 
 def at_a_terminal(tmp_path, env: dict) -> str:
-    """The output of `train debug=fast` run at a (pseudo-)terminal, as a person sees it."""
+    """The output of `evaluate ckpt_path=missing.ckpt` at a (pseudo-)terminal, as a person
+    sees it."""
     import pty
 
     main_fd, child_fd = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", f"{PACKAGE}.train", "debug=fast"],
+        [sys.executable, "-m", f"{PACKAGE}.{MISSING_CHECKPOINT[0]}", *MISSING_CHECKPOINT[1:]],
         cwd=tmp_path,
         env={**os.environ, **env},
         stdout=child_fd,
@@ -146,18 +165,11 @@ def at_a_terminal(tmp_path, env: dict) -> str:
             break
         chunks.append(chunk)
     os.close(main_fd)
-    assert process.wait() == 0
+    assert process.wait() == 1
     return b"".join(chunks).decode(errors="replace")
 
 
-@pytest.mark.slow
 def test_colours_at_a_terminal_unless_no_color(tmp_path):
-    import re
-
-    # a colour code: SGR with a foreground or background colour (bold and cursor moves are not)
-    colour = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    seen = at_a_terminal(tmp_path / "a", {})
-    assert colour.search(seen)  # coloured log lines
-    assert not colour.search(at_a_terminal(tmp_path / "b", {"NO_COLOR": "1"}))
+    seen = at_a_terminal(tmp_path, {})
+    assert COLOUR.search(seen) and "ckpt_path: no file at" in seen  # a red ERROR line
+    assert not COLOUR.search(at_a_terminal(tmp_path, {"NO_COLOR": "1"}))
