@@ -52,20 +52,22 @@ class RunRecord:
         self.main = is_main_process() if main_process is None else main_process
         self.out = paths.output_dir()
         self.tracker = instantiate(cfg.logger) if self.main else tracking.CSV()
+        self.tags = list(cfg.get("tags") or [])
+        self.finished = False
 
     def __enter__(self) -> "RunRecord":
         self.started = time.time()
         if not self.main:
             return self
         console.show_config(self.cfg)
-        OmegaConf.save(self.cfg, self.out / RESOLVED_CONFIG, resolve=True)
+        resolved = OmegaConf.to_container(self.cfg, resolve=True)
+        OmegaConf.save(resolved, self.out / RESOLVED_CONFIG)
         name, group = run_names(self.out, paths.resolve(self.cfg.paths.output_root))
         self.name = self.cfg.get("run_name") or name
-        params = tracking.flatten(OmegaConf.to_container(self.cfg, resolve=True))
-        tags = list(self.cfg.get("tags") or [])
         tracker = type(self.tracker).__name__
-        log.info("Run %s, tags: %s, tracker: %s", self.name, ", ".join(tags), tracker)
-        self.tracker.start(tracking.RunInfo(self.name, self.out, params, tags, group))
+        log.info("Run %s, tags: %s, tracker: %s", self.name, ", ".join(self.tags), tracker)
+        info = tracking.RunInfo(self.name, self.out, tracking.flatten(resolved), self.tags, group)
+        self.tracker.start(info)
         return self
 
     def epoch(self, row: dict) -> None:
@@ -85,7 +87,7 @@ class RunRecord:
             seed=self.cfg.get("seed"),
             started=self.started,
             ended=time.time(),
-            tags=list(self.cfg.get("tags") or []),
+            tags=self.tags,
             code_folder=Path(__file__).parent,
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
@@ -96,5 +98,6 @@ class RunRecord:
         return metrics
 
     def __exit__(self, kind, error, traceback) -> None:
-        if self.main and not getattr(self, "finished", False) and hasattr(self, "name"):
+        # (__exit__ runs only after __enter__ succeeded: the tracker's run is open)
+        if self.main and not self.finished:
             self.tracker.finish({}, [], failed=True)
