@@ -175,6 +175,9 @@ class WandB(CSV):
                 files.add_file(str(path))
             self.run.log_artifact(files)
         self.run.finish(exit_code=1 if failed else 0)
+        # Stop W&B's service process now, not at exit: it closes the run file (its exit record is
+        # buffered until then), so the run folder is complete when training returns.
+        self.wandb.teardown()
 
 
 def flatten(config: dict, prefix: str = "") -> dict:
