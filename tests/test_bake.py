@@ -23,6 +23,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "data/README.md",
         "pyproject.toml",
         f"{src}/__init__.py",
+        f"{src}/config_schemas.py",
         f"{src}/console.py",
         f"{src}/curves.py",
         f"{src}/data.py",
@@ -50,6 +51,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "tests/test_cli.py",
         "tests/test_configs.py",
         "tests/test_data.py",
+        "tests/test_fail_fast.py",
         "tests/test_paths.py",
         "tests/test_predict.py",
         "tests/test_record.py",
@@ -66,6 +68,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/models.py",
         f"{src}/checkpoints.py",
         f"{src}/loaders.py",
+        f"{src}/torch_schemas.py",
         f"{src}/configs/model/mlp.yaml",
         f"{src}/configs/model/cnn.yaml",
         f"{src}/configs/optimizer/adam.yaml",
@@ -79,6 +82,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_checkpoints.py",
         "tests/test_loaders.py",
         "tests/test_models.py",
+        "tests/test_schemas.py",
         "tests/test_distributed.py",  # torchrun (pytorch) or trainer=ddp (lightning)
     }
     own = {
@@ -86,6 +90,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/evaluate.py",
         f"{src}/predict.py",
         f"{src}/engine.py",
+        f"{src}/schemas.py",
         f"{src}/configs/train.yaml",
         f"{src}/configs/eval.yaml",
         f"{src}/configs/predict.yaml",

@@ -92,7 +92,7 @@ def run_cli(entry_point: str, *args: str, cwd: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
         patch.setattr(sys, "argv", [command(entry_point), *args])
-        main()  # Hydra turns an exception into SystemExit(1), which fails the test
+        main()  # an error the user can fix is SystemExit(1), any other raises: the test fails
     for handler in set(root.handlers) - set(handlers):  # the run's log file is complete
         root.removeHandler(handler)
         handler.close()

@@ -129,7 +129,7 @@ def predict_in_process(trained_run, out, *overrides: str):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (None, r"no file at .*rows\.csv \(relative to where you launched\)$"),
+        (None, r"no file at .*rows\.csv$"),
         ("", r".*rows\.csv is empty; its first line must name the columns$"),
         ("header", r".*rows\.csv has no rows, only the line naming the columns$"),
         (

@@ -61,6 +61,17 @@ def test_every_job_is_a_row_and_the_best_is_marked(tmp_path):
     assert (sweep / "report.png").read_bytes().startswith(PNG)
 
 
+def test_a_job_marked_failed_is_no_result_even_with_its_metrics(tmp_path):
+    """A FAILED file (errors.mark_failed: an error, an interruption) outranks a metrics.json
+    that the job may have left: the job is failed, and never the best."""
+    sweep = make_sweep(tmp_path)
+    make_job(sweep, 0, ["optimizer.lr=0.01"], {"val_acc": 0.5, "val_loss": 1.0})
+    make_job(sweep, 1, ["optimizer.lr=0.1"], {"val_acc": 0.9, "val_loss": 0.3})
+    (sweep / "1" / "FAILED").write_text("interrupted by SIGTERM after epoch 3 of 10\n")
+    found = report.report(sweep)
+    assert (found["best"].number, found["failed"]) == (0, [1])
+
+
 def test_a_real_sweep_finished_and_then_partial(sweep_of_two, tmp_path):
     """A real multirun of two jobs: both rows, the better one best; with one job's results gone
     (a job still running or stopped), that job is named missing and the other stays."""

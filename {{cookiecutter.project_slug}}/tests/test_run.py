@@ -2,9 +2,12 @@
 
 import csv
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import (
+    PACKAGE,
     compose_job,
     log_messages,
     module,
@@ -148,14 +151,17 @@ def test_a_metric_name_that_the_run_will_not_report_stops_it_before_training(tmp
 
 
 def test_a_run_error_is_one_line_and_exit_status_1(tmp_path, capfd):
-    """What a user sees: the reason on one line, no traceback (the template's own tests run
-    the installed command for the same)."""
+    """What a user sees: the reason on one line, no traceback (test_fail_fast.py: the errors
+    found before the run starts)."""
+    (tmp_path / "empty.ckpt").touch()
     with pytest.raises(SystemExit) as stopped:
-        run_cli("evaluate", "ckpt_path=missing.pt", cwd=tmp_path)
+        run_cli("evaluate", "ckpt_path=empty.ckpt", cwd=tmp_path)
     assert stopped.value.code == 1
     captured = capfd.readouterr()
     lines = (captured.out + captured.err).strip().splitlines()
-    assert len(lines) == 1 and f"ckpt_path: no file at {tmp_path / 'missing.pt'}" in lines[0]
+    assert len(lines) == 1 and f"ckpt_path: {tmp_path / 'empty.ckpt'} is " in lines[0]
+    (failed,) = tmp_path.glob("outputs/evaluations/*/*/FAILED")  # and its run folder says so
+    assert failed.read_text() == lines[0].split("[ERROR] - ", 1)[1] + "\n"
 
 
 def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run, tmp_path):
@@ -207,3 +213,72 @@ def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv
         module("evaluate").evaluate(cfg)
     message = str(module("errors").run_error(refused.value))
     assert message.startswith("data: labels [11] are not among the model's classes [1, 2, ")
+
+
+def test_a_run_that_fails_is_marked_failed_and_has_no_results(tmp_path, capfd):
+    """Data that cannot be trained on, found once the run has started: its folder gets a FAILED
+    file with the reason that was printed, and no metrics.json or summary.json."""
+    (tmp_path / "header_only.csv").write_text("a,b,label\n")
+    with pytest.raises(SystemExit) as stopped:
+        run_cli("train", "debug=fast", "data=csv", "data.path=header_only.csv", cwd=tmp_path)
+    assert stopped.value.code == 1
+    run = the_run_folder(tmp_path)
+    reason = (run / "FAILED").read_text()
+    assert reason.startswith("data.path: ") and reason.endswith(
+        "has no rows, only the line naming the columns\n"
+    )
+    assert reason.strip() in capfd.readouterr().out
+    assert not (run / "metrics.json").exists() and not (run / "summary.json").exists()
+
+
+# a Hydra app with train's config and Hydra settings whose task does nothing: run folders are
+# made and claimed before a task starts, so this is all of a run that they depend on
+BARE_RUN = f"""
+import hydra
+from {PACKAGE} import paths  # the resolvers and schemas of the configs
+
+@hydra.main(config_path="pkg://{PACKAGE}.configs", config_name="train", version_base="1.3")
+def task(cfg):
+    (paths.output_dir() / "done").touch()
+
+task()
+"""
+
+
+def started_together(tmp_path, count: int, *args: str) -> list[tuple[int, str]]:
+    """The exit status and output of `count` bare runs with `args`, started at once."""
+    command = [sys.executable, "-c", BARE_RUN, *args]
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(count)
+    ]
+    return [(process.wait(), process.stdout.read().decode()) for process in processes]
+
+
+def test_eight_runs_started_at_once_get_eight_folders(tmp_path):
+    """Folder names hold microseconds, and a folder is claimed exclusively (run_folder.py)."""
+    ended = started_together(tmp_path, 8)
+    assert [code for code, _ in ended] == [0] * 8, [out[-2000:] for _, out in ended]
+    runs = list((tmp_path / "outputs" / "runs").glob("*/*"))
+    assert len(runs) == 8 and all((run / "done").is_file() for run in runs)
+
+
+def test_two_sweeps_started_at_once_never_share_a_folder(tmp_path):
+    ended = started_together(tmp_path, 2, "-m", "seed=1,2", "hydra/launcher=basic")
+    assert [code for code, _ in ended] == [0, 0], [out[-2000:] for _, out in ended]
+    sweeps = list((tmp_path / "outputs" / "multiruns").glob("*/*"))
+    assert len(sweeps) == 2
+    for sweep in sweeps:  # each sweep has its own two jobs
+        assert sorted(job.name for job in sweep.iterdir() if job.is_dir()) == ["0", "1"]
+        assert all((sweep / job / "done").is_file() for job in ("0", "1"))
+
+
+def test_runs_started_at_once_into_one_folder_never_share_it(tmp_path):
+    """The same instant down to the microsecond, forced: one run takes the folder, the others
+    stop with one line and write nothing into it."""
+    ended = started_together(tmp_path, 4, "hydra.run.dir=same")
+    assert sorted(code for code, _ in ended) == [0, 1, 1, 1], [out[-2000:] for _, out in ended]
+    refusals = [out.strip() for code, out in ended if code == 1]
+    assert all(line.startswith("hydra.run.dir: same already holds a run") for line in refusals)
+    assert all(len(line.splitlines()) == 1 for line in refusals)
+    assert (tmp_path / "same" / "done").is_file() and len(list(tmp_path.glob("same/*.log"))) == 1

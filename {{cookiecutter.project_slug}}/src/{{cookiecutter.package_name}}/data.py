@@ -186,13 +186,16 @@ def few(names: list[str], shown: int = 3) -> str:
 
 
 def csv_header(file: Path, key: str) -> list[str]:
-    """The column names on the first line of a CSV file (given by the config key `key`)."""
+    """The column names on the first line of a CSV file (given by the config key `key`); the
+    first read of the file, so the one that says when it cannot be read."""
     import pandas as pd
 
     try:
         return list(pd.read_csv(file, nrows=0).columns)
     except pd.errors.EmptyDataError:
         raise RunError(f"{key}: {file} is empty; its first line must name the columns") from None
+    except OSError as error:  # no permission to read it, say
+        raise RunError(f"{key}: cannot read {file}: {error.strerror or error}") from None
 
 
 def read_columns(

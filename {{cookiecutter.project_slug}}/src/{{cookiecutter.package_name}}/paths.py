@@ -7,9 +7,10 @@ launched and outputs land in the run folder.
 
 The configs name two functions of this module as OmegaConf resolvers: `checkpoint_run` (the
 run folders of `evaluate` and `predict`, hydra/evaluate.yaml and hydra/predict.yaml) and
-`config_groups` (what `--help` lists, hydra/default.yaml). Hydra resolves both before a
-command's `main` runs, so they are registered when this module is imported, as the Hydra
-commands (train, evaluate, predict) import it.
+`config_groups` (what `--help` lists, hydra/default.yaml); and their YAML files start from the
+typed schemas of schemas.py. Hydra needs all of them before a command's `main` runs, so they are
+registered when this module is imported: the commands (train, evaluate, predict) import it, and
+so does configs/__init__.py for a composition without a command (a test, a notebook).
 """
 
 import os
@@ -21,6 +22,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_original_cwd, to_absolute_path
 from omegaconf import OmegaConf
 
+from . import schemas
+from .config_schemas import missing_file
 from .errors import RunError
 
 # the longest folder name that `checkpoint_run` gives
@@ -43,7 +46,7 @@ def existing_file(path: str | os.PathLike, key: str) -> Path:
     """`resolve(path)`, failing with a message that names the config key when no file is there."""
     file = resolve(path)
     if not file.is_file():
-        raise RunError(f"{key}: no file at {file} (relative to where you launched)")
+        raise RunError(missing_file(key, os.fspath(path)))
     return file
 
 
@@ -113,3 +116,4 @@ def register_resolvers() -> None:
 
 
 register_resolvers()
+schemas.register()

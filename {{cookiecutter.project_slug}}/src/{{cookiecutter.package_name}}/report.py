@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from .errors import FAILED
+
 # the metric to rank by when the sweep does not name one (its `optimized_metric`)
 DEFAULT_METRIC = "val_acc"
 
@@ -30,7 +32,8 @@ class Job:
     folder: Path
     overrides: dict[str, str]
     metrics: dict[str, float] = field(default_factory=dict)
-    # done: metrics.json is there; failed: the log holds an error; missing: neither, yet
+    # done: metrics.json is there; failed: a FAILED file, or the log holds an error; missing:
+    # neither, yet
     status: str = "missing"
 
 
@@ -46,7 +49,9 @@ def read_job(folder: Path) -> Job:
     job = Job(int(folder.name), folder, dict(parse_override(o) for o in overrides or []))
     metrics_file = folder / "metrics.json"
     logs = list(folder.glob("*.log"))
-    if metrics_file.is_file():
+    if (folder / FAILED).is_file():  # whatever else it holds: errors.mark_failed
+        job.status = "failed"
+    elif metrics_file.is_file():
         job.metrics, job.status = json.loads(metrics_file.read_text()), "done"
     elif any("[ERROR]" in log.read_text(errors="replace") for log in logs):
         job.status = "failed"

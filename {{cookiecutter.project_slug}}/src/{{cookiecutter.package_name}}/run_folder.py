@@ -12,16 +12,19 @@ from omegaconf import DictConfig, OmegaConf
 def claim(folder: Path, marker: str, key: str) -> None:
     """Create `folder/marker`, the file Hydra is about to write, as an empty file. The creation
     is exclusive: it fails when the file is already there, whichever run made it, even one
-    started in the same instant; the command then stops with one line."""
+    started in the same instant; the command then stops with one line, as it does when the
+    folder cannot be made (the reason the OS gives)."""
     path = folder / marker
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         raise SystemExit(
             f"{key}: {folder} already holds a run ({marker} is there); "
             f"give a new folder, or leave {key} out for a fresh one"
         ) from None
+    except OSError as error:  # not writable, a file in the way, ...: the reason the OS gives
+        raise SystemExit(f"{key}: cannot make {folder}: {error.strerror}") from None
 
 
 class OneRunPerFolder(Callback):

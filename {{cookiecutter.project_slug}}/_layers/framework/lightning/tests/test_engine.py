@@ -284,3 +284,16 @@ def test_the_progress_bar_is_shown_only_at_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr(module("console"), "interactive", lambda: True)
     bar = engine.make_trainer(cfg, tmp_path).progress_bar_callback
     assert type(bar).__name__ == "TQDMProgressBar" and bar.refresh_rate == 10
+
+
+def test_the_trainer_schema_names_only_arguments_of_lightnings_trainer():
+    """configs/trainer/ starts from schemas.Trainer: each of its keys must be an argument of
+    the installed lightning.Trainer (a key Lightning dropped would fail every run)."""
+    import inspect
+    from dataclasses import fields
+
+    import lightning as L
+
+    arguments = set(inspect.signature(L.Trainer).parameters)
+    keys = {entry.name for entry in fields(module("schemas").Trainer)} - {"_target_"}
+    assert keys and keys <= arguments, keys - arguments

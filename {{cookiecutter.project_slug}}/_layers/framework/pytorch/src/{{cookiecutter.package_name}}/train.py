@@ -7,11 +7,12 @@ from omegaconf import DictConfig
 
 from . import paths, results
 from .distributed import World, one_run_folder
-from .errors import one_line_errors
+from .errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
+@one_line_command  # a config error: one line, before anything is written (errors.py)
 @one_run_folder  # under torchrun, one run folder for all processes
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors

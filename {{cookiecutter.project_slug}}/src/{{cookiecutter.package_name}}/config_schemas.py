@@ -1,0 +1,186 @@
+"""Typed schemas under the YAML configs, so that a wrong value stops a command in the time of
+`--cfg job`, with one line naming its key, before anything heavy is imported or read.
+
+Each schema is a dataclass stored in Hydra's ConfigStore as `schema/<group>/<option>`; the YAML
+file of that option starts from it (`defaults: [/schema/data/digits@_here_, _self_]`). Hydra then
+refuses, while it composes, a key that the schema does not have (a misspelling) and a value that
+is not of the key's type (`trainer.max_epochs=abc`). What a type cannot say, a range (a fraction
+in (0, 1), a batch size of at least 1) is declared on the field and checked by `problems` right
+after composition, before the run folder exists (errors.py: the `CheckedConfig`
+callback of hydra/default.yaml, and `one_line_errors` in each job of a sweep).
+
+This module holds the schemas of every project (paths, data); `schemas.py` registers them with
+the framework's own (trainer, optimizer, ...) when paths.py is imported.
+"""
+
+import math
+import os
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig, OmegaConf
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bounds of a number; `None`: no bound on that side."""
+
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False  # (low, ...: low itself is refused
+    open_high: bool = False
+
+    def holds(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.open_high else value <= self.high)
+
+    def __str__(self) -> str:
+        if self.high is None:
+            return f"{'>' if self.open_low else '>='} {self.low}"
+        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
+        return f"in {left}{self.low}, {self.high}{right}"
+
+
+def ranged(default: Any, allowed: Range) -> Any:
+    """A dataclass field with a default value and the range its values must be in."""
+    return field(default=default, metadata={"range": allowed})
+
+
+def fraction(default: float) -> Any:
+    """A share of something: in (0, 1)."""
+    return ranged(default, Range(0, 1, open_low=True, open_high=True))
+
+
+def positive(default: float) -> Any:
+    return ranged(default, Range(0, open_low=True))
+
+
+def at_least(low: int, default: int | None) -> Any:
+    return ranged(default, Range(low))
+
+
+def input_file(default: str) -> Any:
+    """The path of a file the command reads: it must be there."""
+    return field(default=default, metadata={"input_file": True})
+
+
+def store(group: str, name: str, node: type) -> None:
+    """Register `node` as the schema of the option `name` of `group`."""
+    ConfigStore.instance().store(group=f"schema/{group}", name=name, node=node)
+
+
+# -- the schemas of every project ------------------------------------------------------------
+
+
+@dataclass
+class Paths:
+    data_dir: str = "data"
+    output_root: str = "outputs"
+
+
+@dataclass
+class Split:
+    """What every data set has: its loader and how it is split; `limit` keeps the first N
+    training samples (None: all)."""
+
+    _target_: str = "???"
+    val_fraction: float = fraction(0.15)
+    test_fraction: float = fraction(0.2)
+    split_seed: int = at_least(0, 0)
+    limit: int | None = at_least(1, None)
+
+
+@dataclass
+class Digits(Split):
+    _target_: str = "{{ cookiecutter.package_name }}.data.load_digits"
+
+
+@dataclass
+class Csv(Split):
+    _target_: str = "{{ cookiecutter.package_name }}.data.load_csv"
+    path: str = input_file("???")
+    target_column: str = "label"
+    input_shape: list[int] | None = None
+
+
+def register_shared() -> None:
+    store("paths", "default", Paths)
+    store("data", "digits", Digits)
+    store("data", "csv", Csv)
+
+
+# -- the checks after composition -------------------------------------------------------------
+
+# keys of the primary configs (train.yaml, eval.yaml, predict.yaml) and their types; the
+# primary configs have no schema, as their groups differ from command to command
+TOP_LEVEL = {"seed": int, "optimized_metric": str, "run_name": str}
+# top-level keys that name a file to read: the checkpoint of evaluate and predict, predict's rows
+TOP_LEVEL_FILES = ("ckpt_path", "input")
+
+
+def problems(cfg: DictConfig) -> list[str]:
+    """What is wrong with a composed config (Hydra's own settings left out), one line each:
+    a value still `???`, a top-level value of the wrong type, a value out of its range, a file
+    to read that is not there."""
+    found = []
+    for key in cfg:
+        if key == "hydra":
+            continue
+        if OmegaConf.is_missing(cfg, key):
+            found.append(f"{key}: no value given (it is ???): add {key}=... to the command")
+        elif isinstance(cfg._get_node(key), DictConfig):
+            found += _node_problems(cfg[key], str(key))
+        elif key in TOP_LEVEL and cfg[key] is not None:
+            value, kind = cfg[key], TOP_LEVEL[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                found.append(f"{key}: {value!r} is not {'an integer' if kind is int else 'text'}")
+        elif key in TOP_LEVEL_FILES and cfg[key] is not None:
+            if not Path(absolute(str(cfg[key]))).is_file():
+                found.append(missing_file(str(key), str(cfg[key])))
+    return found
+
+
+def _node_problems(node: DictConfig, path: str) -> list[str]:
+    found = []
+    schema = OmegaConf.get_type(node)
+    declared = (
+        {entry.name: entry.metadata for entry in fields(schema)} if is_dataclass(schema) else {}
+    )
+    for key in node:
+        name = f"{path}.{key}"
+        if OmegaConf.is_missing(node, key):
+            found.append(f"{name}: no value given (it is ???): add {name}=... to the command")
+            continue
+        child, rules = node._get_node(key), declared.get(key, {})
+        if isinstance(child, DictConfig):
+            found += _node_problems(child, name)
+            continue
+        # only a checked value is read: another may name ${hydra:...}, not set before the run
+        value = node[key] if rules else None
+        if value is None:
+            continue
+        if "range" in rules and not rules["range"].holds(value):
+            found.append(f"{name}: {value} is out of range: it must be {rules['range']}")
+        elif rules.get("input_file") and not Path(absolute(value)).is_file():
+            found.append(missing_file(name, value))
+    return found
+
+
+def absolute(path: str) -> str:
+    """A user's path made absolute against the launch directory (paths.resolve)."""
+    return to_absolute_path(os.path.expanduser(path))
+
+
+def missing_file(key: str, path: str) -> str:
+    """The one line for a file that is not there: where it was looked for, and why there."""
+    where = absolute(path)
+    if os.path.isabs(os.path.expanduser(path)):
+        return f"{key}: no file at {where}"
+    launched = os.path.dirname(absolute("x"))
+    return f"{key}: no file at {where} ({path!r} is taken from the launch directory {launched})"
