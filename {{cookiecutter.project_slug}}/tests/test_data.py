@@ -1,5 +1,7 @@
 """Data sets: split sizes and contents, the CSV loader, and where `data=csv` reads from."""
 
+import re
+
 import numpy as np
 import pytest
 from conftest import compose_job, module
@@ -251,6 +253,20 @@ def test_an_empty_or_header_only_csv_is_one_line(tmp_path, text, message):
     (tmp_path / "empty.csv").write_text(text)
     with pytest.raises(RunError, match=rf"^data.path: .*empty\.csv {message}$"):
         load(tmp_path / "empty.csv")
+
+
+def test_a_file_that_cannot_be_read_is_one_line_with_the_reason(tmp_path, monkeypatch):
+    """No permission to read it (simulated: the tests may run as root, who reads anything)."""
+    import pandas as pd
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "locked.csv"))
+
+    (tmp_path / "locked.csv").write_text("a,label\n1,0\n")
+    monkeypatch.setattr(pd, "read_csv", refused)
+    message = f"data.path: cannot read {tmp_path / 'locked.csv'}: Permission denied"
+    with pytest.raises(RunError, match=f"^{re.escape(message)}$"):
+        data.load_csv(str(tmp_path / "locked.csv"), "label")
 
 
 @pytest.mark.parametrize("long_row", [0, 2])

@@ -124,7 +124,7 @@ TOP_LEVEL = {"seed": int, "optimized_metric": str, "run_name": str}
 TOP_LEVEL_FILES = ("ckpt_path", "input")
 
 
-def problems(cfg: DictConfig) -> list[str]:
+def problems(cfg: DictConfig, launch_dir: str | None = None) -> list[str]:
     """What is wrong with a composed config (Hydra's own settings left out), one line each:
     a value still `???`, a top-level value of the wrong type, a value out of its range, a file
     to read that is not there."""
@@ -135,18 +135,18 @@ def problems(cfg: DictConfig) -> list[str]:
         if OmegaConf.is_missing(cfg, key):
             found.append(f"{key}: no value given (it is ???): add {key}=... to the command")
         elif isinstance(cfg._get_node(key), DictConfig):
-            found += _node_problems(cfg[key], str(key))
+            found += _node_problems(cfg[key], str(key), launch_dir)
         elif key in TOP_LEVEL and cfg[key] is not None:
             value, kind = cfg[key], TOP_LEVEL[key]
             if not isinstance(value, kind) or isinstance(value, bool):
                 found.append(f"{key}: {value!r} is not {'an integer' if kind is int else 'text'}")
         elif key in TOP_LEVEL_FILES and cfg[key] is not None:
-            if not Path(absolute(str(cfg[key]))).is_file():
-                found.append(missing_file(str(key), str(cfg[key])))
+            if not Path(absolute(str(cfg[key]), launch_dir)).is_file():
+                found.append(missing_file(str(key), str(cfg[key]), launch_dir))
     return found
 
 
-def _node_problems(node: DictConfig, path: str) -> list[str]:
+def _node_problems(node: DictConfig, path: str, launch_dir: str | None) -> list[str]:
     found = []
     schema = OmegaConf.get_type(node)
     declared = (
@@ -159,7 +159,7 @@ def _node_problems(node: DictConfig, path: str) -> list[str]:
             continue
         child, rules = node._get_node(key), declared.get(key, {})
         if isinstance(child, DictConfig):
-            found += _node_problems(child, name)
+            found += _node_problems(child, name, launch_dir)
             continue
         # only a checked value is read: another may name ${hydra:...}, not set before the run
         value = node[key] if rules else None
@@ -167,20 +167,22 @@ def _node_problems(node: DictConfig, path: str) -> list[str]:
             continue
         if "range" in rules and not rules["range"].holds(value):
             found.append(f"{name}: {value} is out of range: it must be {rules['range']}")
-        elif rules.get("input_file") and not Path(absolute(value)).is_file():
-            found.append(missing_file(name, value))
+        elif rules.get("input_file") and not Path(absolute(value, launch_dir)).is_file():
+            found.append(missing_file(name, value, launch_dir))
     return found
 
 
-def absolute(path: str) -> str:
-    """A user's path made absolute against the launch directory (paths.resolve)."""
-    return to_absolute_path(os.path.expanduser(path))
+def absolute(path: str, launch_dir: str | None = None) -> str:
+    """A user's path made absolute against `launch_dir`, by default the launch directory of
+    the current run (as paths.resolve does)."""
+    path = os.path.expanduser(path)
+    return os.path.join(launch_dir, path) if launch_dir else to_absolute_path(path)
 
 
-def missing_file(key: str, path: str) -> str:
+def missing_file(key: str, path: str, launch_dir: str | None = None) -> str:
     """The one line for a file that is not there: where it was looked for, and why there."""
-    where = absolute(path)
+    where = os.path.normpath(absolute(path, launch_dir))
     if os.path.isabs(os.path.expanduser(path)):
         return f"{key}: no file at {where}"
-    launched = os.path.dirname(absolute("x"))
+    launched = os.path.dirname(absolute("x", launch_dir))
     return f"{key}: no file at {where} ({path!r} is taken from the launch directory {launched})"

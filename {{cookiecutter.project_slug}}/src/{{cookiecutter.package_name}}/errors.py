@@ -107,9 +107,9 @@ def one_line_command(main: Callable) -> Callable:
     return command
 
 
-def check(cfg: DictConfig) -> None:
+def check(cfg: DictConfig, launch_dir: str | None = None) -> None:
     """Raise a RunError with the first problem of a composed config, if any (config_schemas)."""
-    found = problems(cfg)
+    found = problems(cfg, launch_dir)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise RunError(found[0] + more)
@@ -127,9 +127,10 @@ class CheckedConfig(Callback):
 
     @staticmethod
     def stop_at_a_problem(config: DictConfig) -> None:
-        # Hydra turns an Exception raised here into a warning and goes on: SystemExit it is
+        # Hydra turns an Exception raised here into a warning and goes on: SystemExit it is.
+        # Before the run, the working directory is still the launch directory.
         try:
-            check(config)
+            check(config, launch_dir=os.getcwd())
         except RunError as error:
             raise SystemExit(f"{Path(sys.argv[0]).name}: error: {error}") from None
 
