@@ -9,29 +9,37 @@ import time
 from pathlib import Path
 
 
-def wall_time(command: list, cwd: Path | None = None, env: dict | None = None) -> float:
-    """Seconds one run of `command` takes; a failing command stops the benchmark."""
+def wall_time(
+    command: list, cwd: Path | None = None, env: dict | None = None, exit_status: int = 0
+) -> float:
+    """Seconds one run of `command` takes; a command that does not end with `exit_status` (0:
+    success) stops the benchmark."""
     start = time.perf_counter()
     done = subprocess.run(
         command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True
     )
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{done.stderr[-2000:]}")
+    if done.returncode != exit_status:
+        raise RuntimeError(
+            f"{' '.join(map(str, command))} ended with {done.returncode}, not {exit_status}:\n"
+            f"{done.stderr[-2000:]}"
+        )
     return elapsed
 
 
 def interleaved_medians(commands: dict[str, dict], repeats: int) -> dict[str, float]:
     """Median seconds of each command, running them in turn (a b c a b c ...) `repeats` times.
 
-    Each value of `commands` holds `command` and optionally `env` and `setup`, a function
-    called before every run that returns the working directory (a fresh one, for example).
+    Each value of `commands` holds `command` and optionally `env`, `exit_status` (the one it
+    must end with, 0 by default) and `setup`, a function called before every run that returns
+    the working directory (a fresh one, for example).
     """
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):
         for name, spec in commands.items():
             cwd = spec["setup"]() if "setup" in spec else None
-            times[name].append(wall_time(spec["command"], cwd=cwd, env=spec.get("env")))
+            status = spec.get("exit_status", 0)
+            times[name].append(wall_time(spec["command"], cwd, spec.get("env"), status))
     return {name: statistics.median(values) for name, values in times.items()}
 
 

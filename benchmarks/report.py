@@ -6,6 +6,7 @@ from pathlib import Path
 GOALS = {
     "bake": 1.3,
     "cli": 1.5,
+    "fail_fast": 1.5,
     "train": 1.2,
     "tests": 20.0,
     "template_tests": 15 * 60,
@@ -65,6 +66,30 @@ def cli_section(cli: dict[str, dict[str, float]]) -> list[str]:
                 f"| {framework} | {command} | {ours:.3f} | {floor:.3f} | "
                 f"{ours / floor:.2f} | {verdict(ours / floor, GOALS['cli'])} |"
             )
+    return [*lines, ""]
+
+
+def fail_fast_section(fail_fast: dict[str, dict[str, float]], measured: str | None) -> list[str]:
+    lines = [
+        "## Config errors stop at once",
+        "",
+        "`my-project-train` with one wrong value (exit status 1, one line) against",
+        "`my-project-train --cfg job` of the same project: a type or a key is refused while Hydra",
+        "composes, a range, a `???` value or a missing file right after, before the run folder,",
+        "torch, Lightning, scikit-learn or the data.",
+        *([f"Measured again on its own: {measured}."] if measured else []),
+        "",
+        f"| framework | wrong value | seconds | --cfg job s | ratio | <= {GOALS['fail_fast']}x |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for framework, times in fail_fast.items():
+        floor = times["train --cfg job"]
+        for case, seconds in times.items():
+            if case != "train --cfg job":
+                lines.append(
+                    f"| {framework} | `{case}` | {seconds:.3f} | {floor:.3f} | "
+                    f"{seconds / floor:.2f} | {verdict(seconds / floor, GOALS['fail_fast'])} |"
+                )
     return [*lines, ""]
 
 
@@ -329,6 +354,11 @@ def write_report(results: dict, docs: Path) -> None:
         "",
         *bake_section(results["bake"]),
         *cli_section(results["cli"]),
+        *(
+            fail_fast_section(results["fail_fast"], results.get("remeasured", {}).get("fail_fast"))
+            if "fail_fast" in results
+            else []
+        ),
         *train_section(results["train"]),
         *(trackers_section(results["trackers"]) if "trackers" in results else []),
         *tests_section(results["tests"], results.get("template_tests")),

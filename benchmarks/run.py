@@ -1,6 +1,6 @@
 """`make bench`: every figure of docs/benchmarks.md, measured side by side in one run.
 
-Usage: python -m benchmarks.run [--repeats 5] [--skip-template-tests]
+Usage: python -m benchmarks.run [--repeats 5] [--skip-template-tests] [--only SECTION ...]
 Each figure is a median of `--repeats` runs; commands that are compared run in turn (a b a b
 ...) so that the machine's noise hits both alike. Nothing here is a pass/fail test: the report
 states each goal next to its measurement.
@@ -8,6 +8,7 @@ states each goal next to its measurement.
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -90,6 +91,36 @@ def bench_cli(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]
         setup = fresh_dir(WORK / "cli")
         for spec in commands.values():
             spec["setup"] = setup
+        results[framework] = interleaved_medians(commands, repeats)
+    return results
+
+
+# config errors that must stop `train` in about the time of `train --cfg job` (issue 11):
+# composition (a type, a key), the checks after it (a range, ???, a file), for every framework
+FAIL_FAST = {
+    "seed=1.5": ["seed=1.5"],
+    "data.val_fraction=1.5": ["data.val_fraction=1.5"],
+    "data.batch_size=0 (no such key)": ["data.batch_size=0"],
+    "data.path=??? (missing value)": ["data=csv", "data.path=???"],
+    "data.path=missing.csv": ["data=csv", "data.path=missing.csv"],
+}
+FAIL_FAST_TORCH = {
+    "trainer.max_epochs=abc": ["trainer.max_epochs=abc"],
+    "trainer.max_epochs=0": ["trainer.max_epochs=0"],
+    "optimizer.lr=-1": ["optimizer.lr=-1"],
+}
+
+
+def bench_fail_fast(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """Each config error of FAIL_FAST (exit status 1) against `train --cfg job`."""
+    results = {}
+    for framework, bin_dir in bins.items():
+        train = [str(bin_dir / TRAIN)]
+        cases = FAIL_FAST | ({} if framework == "sklearn" else FAIL_FAST_TORCH)
+        setup = fresh_dir(WORK / "fail_fast")
+        commands = {"train --cfg job": {"command": [*train, "--cfg", "job"], "setup": setup}}
+        for name, overrides in cases.items():
+            commands[name] = {"command": [*train, *overrides], "exit_status": 1, "setup": setup}
         results[framework] = interleaved_medians(commands, repeats)
     return results
 
@@ -192,19 +223,37 @@ def bench_template_tests() -> float:
     return wall_time(command, cwd=ROOT)
 
 
+def today_on_this_machine() -> str:
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, {datetime.date.today().isoformat()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-template-tests", action="store_true")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="SECTION",
+        help="measure these sections again (e.g. fail_fast) and keep the other sections' figures "
+        "of docs/benchmarks.json; the report names the sections measured on another day",
+    )
     args = parser.parse_args()
     from benchmarks.report import write_report
 
     print("installing one project per framework ...", flush=True)
     bins = install_projects()
     results = {"repeats": args.repeats}
+    if args.only:
+        results = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
+        results.setdefault("remeasured", {})
     for name, run in [
         ("bake", lambda: bench_bake(args.repeats)),
         ("cli", lambda: bench_cli(bins, args.repeats)),
+        ("fail_fast", lambda: bench_fail_fast(bins, args.repeats)),
         ("train", lambda: bench_train(bins, args.repeats)),
         ("trackers", lambda: bench_trackers(bins, args.repeats)),
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
@@ -213,15 +262,20 @@ def main() -> None:
         ("ddp", lambda: bench_ddp(bins["pytorch"], WORK, synthetic_csv(100_000, 64), 3)),
         ("csv", lambda: bench_csv(max(3, args.repeats // 2), bin_dir=bins["pytorch"])),
     ]:
+        if args.only and name not in args.only:
+            continue
         print(f"{name} ...", flush=True)
         results[name] = run()
+        if args.only:
+            results["remeasured"][name] = today_on_this_machine()
+    if args.only:
+        write_report(results, ROOT / "docs")
+        print(f"wrote docs/benchmarks.md ({', '.join(args.only)} measured again)")
+        return
     if not args.skip_template_tests:
         print("template tests ...", flush=True)
         results["template_tests"] = bench_template_tests()
-    results["machine"] = (
-        f"{platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores, {platform.machine()}, {datetime.date.today().isoformat()}"
-    )
+    results["machine"] = today_on_this_machine()
     write_report(results, ROOT / "docs")
     print("wrote docs/benchmarks.md and docs/benchmarks.png")
 
