@@ -112,8 +112,15 @@ FAIL_FAST_TORCH = {
 
 
 def bench_fail_fast(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
-    """Each config error of FAIL_FAST (exit status 1) against `train --cfg job`."""
-    results = {}
+    """Each config error of FAIL_FAST (exit status 1) against `train --cfg job`; and Hydra's own
+    floor: the one-config app refusing a key against its `--cfg job` (Hydra composes a run's
+    config twice, the first time only to learn the run mode, and `--cfg job` once)."""
+    minimal = [PYTHON, str(BASELINES / "minimal_app.py")]
+    floor = {
+        "minimal --cfg job": {"command": [*minimal, "--cfg", "job"]},
+        "minimal no_such_key=1": {"command": [*minimal, "no_such_key=1"], "exit_status": 1},
+    }
+    results = {"hydra": interleaved_medians(floor, repeats)}
     for framework, bin_dir in bins.items():
         train = [str(bin_dir / TRAIN)]
         cases = FAIL_FAST | ({} if framework == "sklearn" else FAIL_FAST_TORCH)
