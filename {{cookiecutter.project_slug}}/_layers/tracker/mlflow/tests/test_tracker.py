@@ -65,8 +65,9 @@ def test_each_sweep_job_is_one_run_tagged_with_its_sweep(sweep_of_two):
 
 
 def test_a_failed_run_is_marked_failed_in_the_store(tmp_path):
+    (tmp_path / "header_only.csv").write_text("a,label\n")  # the run starts, then fails
     with pytest.raises(SystemExit):
-        run_cli("train", "debug=fast", "data=csv", "data.path=missing.csv", cwd=tmp_path)
+        run_cli("train", "debug=fast", "data=csv", "data.path=header_only.csv", cwd=tmp_path)
     (run,) = runs_in(tmp_path / "outputs")
     assert run.info.status == "FAILED"
 

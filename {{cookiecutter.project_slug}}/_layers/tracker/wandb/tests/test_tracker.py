@@ -96,7 +96,8 @@ def test_each_sweep_job_is_one_run_in_its_sweeps_group(sweep_of_two):
 
 
 def test_a_failed_run_ends_with_a_non_zero_exit_code(tmp_path):
+    (tmp_path / "header_only.csv").write_text("a,label\n")  # the run starts, then fails
     with pytest.raises(SystemExit):
-        run_cli("train", "debug=fast", "data=csv", "data.path=missing.csv", cwd=tmp_path)
+        run_cli("train", "debug=fast", "data=csv", "data.path=header_only.csv", cwd=tmp_path)
     (run_folder,) = (tmp_path / "outputs" / "runs").glob("*/*")
     assert offline_run(run_folder)["exit_code"] == 1
