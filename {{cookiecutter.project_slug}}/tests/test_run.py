@@ -207,3 +207,19 @@ def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv
         module("evaluate").evaluate(cfg)
     message = str(module("errors").run_error(refused.value))
     assert message.startswith("data: labels [11] are not among the model's classes [1, 2, ")
+
+
+def test_a_run_continues_its_own_folder_and_only_its_own(trained_run, tmp_path):
+    """`resume=<the run folder>` (resume.py) takes the folder again; any other is refused."""
+    from omegaconf import OmegaConf
+
+    callback = module("run_folder").OneRunPerFolder()
+
+    def config(resume):
+        hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}
+        return OmegaConf.create({"hydra": hydra, "resume": resume})
+
+    callback.on_run_start(config(str(trained_run)))  # no SystemExit
+    for other in [None, str(tmp_path)]:
+        with pytest.raises(SystemExit, match="already holds a run"):
+            callback.on_run_start(config(other))

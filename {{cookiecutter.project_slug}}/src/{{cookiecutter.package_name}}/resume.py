@@ -172,10 +172,12 @@ def reopen(folder: Path, epochs_done: int, max_epochs: int) -> None:
 def command_name() -> str:
     """The command as the user typed it: `<project>-train` (Hydra's help.app_name)."""
     from hydra.core.hydra_config import HydraConfig
+    from omegaconf.errors import OmegaConfBaseException
 
-    if HydraConfig.initialized():
+    try:
         return str(HydraConfig.get().help.app_name)
-    return Path(sys.argv[0]).name
+    except (ValueError, OmegaConfBaseException):  # no Hydra run (a test, a notebook)
+        return Path(sys.argv[0]).name
 
 
 def as_typed(folder: Path) -> str:

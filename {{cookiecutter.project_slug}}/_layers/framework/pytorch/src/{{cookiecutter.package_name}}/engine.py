@@ -182,6 +182,12 @@ class Checkpoints:
         }
         write_atomically(self.out / LAST_CHECKPOINT, lambda file: torch.save(state, file))
 
+    def best_model(self) -> nn.Module:
+        """The best epoch's model, read back from its checkpoint (this process's model where
+        none was saved: the other processes of torchrun)."""
+        path, device = self.out / CHECKPOINT, next(self.model.parameters()).device
+        return load_checkpoint(path, device)[0] if path.is_file() else self.model
+
     def restore(self, path: Path) -> int:
         """The weights, optimizer, scheduler, best value and random generators as they were
         after the epoch of the last checkpoint at `path`; that epoch."""

@@ -60,7 +60,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
                 run.epoch(epoch)  # metrics.csv and the tracker, in the main process
                 if world.is_main:  # the other processes hold the same model
                     saved.save(epoch)  # the best epoch's checkpoint and the last one
-        test = engine.evaluate(model, batches["test"], device, split="test")
+        test = engine.evaluate(saved.best_model(), batches["test"], device, split="test")
         # metrics.json: the last epoch's validation metrics and the test metrics
         return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
 
