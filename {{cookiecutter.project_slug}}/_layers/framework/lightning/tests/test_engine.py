@@ -51,7 +51,13 @@ def test_every_option_builds(group, option, digits_csv, tmp_path):
 
 def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
     cfg = compose_job("train", [], output_dir=tmp_path)
-    assert set(cfg.callbacks) == {"model_checkpoint", "early_stopping", "progress_bar"}
+    assert set(cfg.callbacks) == {
+        "model_checkpoint",
+        "last_checkpoint",
+        "early_stopping",
+        "progress_bar",
+    }
+    assert f"{cfg.callbacks.last_checkpoint.filename}.ckpt" == engine.LAST_CHECKPOINT
     assert cfg.callbacks.model_checkpoint.dirpath == str(tmp_path)
     assert f"{cfg.callbacks.model_checkpoint.filename}.ckpt" == engine.CHECKPOINT
     assert compose_job("train", ["callbacks=none"]).callbacks == {}

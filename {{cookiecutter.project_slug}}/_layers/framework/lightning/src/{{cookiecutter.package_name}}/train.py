@@ -51,8 +51,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         trainer = engine.make_trainer(cfg, out, on_epoch=stop.holding_call(run.epoch))
         trainer.fit(model, datamodule=datamodule, ckpt_path=resumed, weights_only=True)
         last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
-        best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
-        test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
+        # test the best checkpoint (the first ModelCheckpoint's), if any
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else None
+        test = engine.evaluate(trainer, model, datamodule, ckpt_path=best or None)
 
         # metrics.json: the last epoch's validation metrics and the test metrics
         return run.finish(results.final_metrics(last_epoch, test), [out / engine.CHECKPOINT])
