@@ -9,8 +9,8 @@ of the epochs the checkpoint holds. A SLURM job requeued after a time-out comes 
 way, with `resume=<its folder>` (requeue.py).
 
 While training, SIGTERM, SIGINT (Ctrl-C) and SIGHUP stop the run with one line that says how
-to continue it; the checkpoint of the last finished epoch is on disk. No torch here: train
-imports this module before `--help` is answered.
+to continue it; the checkpoint of the last finished epoch is on disk. No heavy imports here:
+train imports this module before `--help` is answered.
 """
 
 import functools
@@ -59,7 +59,7 @@ def resumable(main: Callable) -> Callable:
 
 
 def last_checkpoint_name() -> str:
-    """The engine's LAST_CHECKPOINT (importing the engine: torch, only when resuming)."""
+    """The engine's LAST_CHECKPOINT (the engine, and its heavy imports, only when resuming)."""
     import importlib
 
     name = importlib.import_module(f"{__package__}.engine").LAST_CHECKPOINT
@@ -126,7 +126,7 @@ def last_checkpoint(resume: str | None, name: str) -> Path | None:
     if name is None:
         raise RunError(ONE_STEP)
     folder, out = paths.resolve(resume), paths.output_dir()
-    # (under torchrun the other processes write into folders of their own, and read this one)
+    # (in a multi-process run the other processes have folders of their own, and read this one)
     if is_main_process() and folder.resolve() != out.resolve():
         raise RunError(
             f"resume: continues a run in its own folder, not in {out}: "
