@@ -32,6 +32,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/record.py",
         f"{src}/report.py",
         f"{src}/results.py",
+        f"{src}/resume.py",
         f"{src}/run_folder.py",
         f"{src}/summary.py",
         f"{src}/tracking.py",
@@ -81,6 +82,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/configs/debug/fast.yaml",
         "tests/test_checkpoints.py",
         "tests/test_loaders.py",
+        "tests/test_resume.py",
         "tests/test_models.py",
         "tests/test_schemas.py",
         "tests/test_distributed.py",  # torchrun (pytorch) or trainer=ddp (lightning)
@@ -137,7 +139,11 @@ def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
     if launcher == "joblib":
         return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/parallel.yaml"}
     assert launcher == "slurm"
-    return {"tests/test_launcher.py", f"src/{pkg}/configs/hydra/launcher/slurm.yaml"}
+    return {
+        "tests/test_launcher.py",
+        f"src/{pkg}/configs/hydra/launcher/slurm.yaml",
+        f"src/{pkg}/requeue.py",
+    }
 
 
 def search_files(hparam_search: str, pkg: str = "my_project") -> set[str]:

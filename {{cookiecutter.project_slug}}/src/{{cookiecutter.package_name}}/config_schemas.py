@@ -65,6 +65,11 @@ def at_least(low: int, default: int | None) -> Any:
     return ranged(default, Range(low))
 
 
+def one_of(default: str, choices: tuple[str, ...]) -> Any:
+    """A value out of a few, e.g. "min" or "max"."""
+    return field(default=default, metadata={"choices": choices})
+
+
 def input_file(default: str) -> Any:
     """The path of a file the command reads: it must be there."""
     return field(default=default, metadata={"input_file": True})
@@ -167,6 +172,8 @@ def _node_problems(node: DictConfig, path: str, launch_dir: str | None) -> list[
             continue
         if "range" in rules and not rules["range"].holds(value):
             found.append(f"{name}: {value} is out of range: it must be {rules['range']}")
+        elif "choices" in rules and value not in rules["choices"]:
+            found.append(f"{name}: {value!r} is not one of {', '.join(rules['choices'])}")
         elif rules.get("input_file") and not Path(absolute(value, launch_dir)).is_file():
             found.append(missing_file(name, value, launch_dir))
     return found

@@ -1,6 +1,7 @@
 """One run per folder. A run (or a sweep) refuses a folder that already holds one, instead of
 mixing its files with the other run's. Hydra calls these hooks before it writes into the
-folder; configs/hydra/default.yaml registers them."""
+folder; configs/hydra/default.yaml registers them. A run that continues in its own folder
+(`resume=<its folder>`, resume.py) takes it again."""
 
 import os
 from pathlib import Path
@@ -27,12 +28,20 @@ def claim(folder: Path, marker: str, key: str) -> None:
         raise SystemExit(f"{key}: cannot make {folder}: {error.strerror}") from None
 
 
+def continues(folder: Path, resume: Path) -> bool:
+    """Whether a run in `folder` continues the run `resume` (resume.py made both absolute)."""
+    return folder.is_absolute() and folder.resolve() == resume.resolve()
+
+
 class OneRunPerFolder(Callback):
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         # with hydra.output_subdir=null Hydra records no config, and there is nothing to claim
-        if config.hydra.output_subdir is not None:
-            marker = f"{config.hydra.output_subdir}/config.yaml"
-            claim(Path(config.hydra.run.dir), marker, "hydra.run.dir")
+        if config.hydra.output_subdir is None:
+            return
+        folder = Path(config.hydra.run.dir)
+        if config.get("resume") and continues(folder, Path(config.resume)):
+            return
+        claim(folder, f"{config.hydra.output_subdir}/config.yaml", "hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)

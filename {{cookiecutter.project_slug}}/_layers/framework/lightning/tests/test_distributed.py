@@ -19,7 +19,7 @@ def test_ddp_with_two_processes_writes_one_run_folder_with_one_checkpoint(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-3000:]
     run = the_run_folder(tmp_path)  # one folder, not one per process
-    assert sorted(p.name for p in run.glob("*.ckpt")) == ["checkpoint.ckpt"]
+    assert sorted(p.name for p in run.glob("*.ckpt")) == ["checkpoint.ckpt", "last.ckpt"]
     assert (run / "train_ddp_process_1.log").is_file()  # the second process's log, beside
     assert len((run / "metrics.csv").read_text().splitlines()) == 1 + 2  # header, 2 epochs
     assert 0.0 <= read_json(run / "metrics.json")["test_acc"] <= 1.0

@@ -16,8 +16,6 @@ from conftest import (
     compose_option,
     log_messages,
     module,
-    run_cli,
-    the_run_folder,
     train_in_process,
 )
 from hydra.utils import instantiate
@@ -53,7 +51,13 @@ def test_every_option_builds(group, option, digits_csv, tmp_path):
 
 def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
     cfg = compose_job("train", [], output_dir=tmp_path)
-    assert set(cfg.callbacks) == {"model_checkpoint", "early_stopping", "progress_bar"}
+    assert set(cfg.callbacks) == {
+        "model_checkpoint",
+        "last_checkpoint",
+        "early_stopping",
+        "progress_bar",
+    }
+    assert f"{cfg.callbacks.last_checkpoint.filename}.ckpt" == engine.LAST_CHECKPOINT
     assert cfg.callbacks.model_checkpoint.dirpath == str(tmp_path)
     assert f"{cfg.callbacks.model_checkpoint.filename}.ckpt" == engine.CHECKPOINT
     assert compose_job("train", ["callbacks=none"]).callbacks == {}
@@ -145,13 +149,6 @@ def test_seeding_is_silent_and_seeds_the_loader_workers(trained_run):
     assert os.environ.get("PL_SEED_WORKERS") == "1"  # Lightning's flag for seeding workers
 
 
-def test_resume_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    cfg = compose_job("train", ["debug=fast", "resume=missing.ckpt"], output_dir=tmp_path)
-    with pytest.raises(RunError, match=r"^resume: no file at .*missing\.ckpt"):
-        train.train(cfg)
-
-
 def test_step_logs_the_loss_and_accuracy_of_a_batch(monkeypatch):
     cfg = compose_job("train", [])
     model = module("lit_module").Classifier.from_config(cfg, instantiate(cfg.data))
@@ -195,15 +192,6 @@ def test_scheduler_and_epochs_reach_the_run(tmp_path):
     assert lr[0] == 2e-3 and lr[0] > lr[1] > lr[2]  # adam's lr, cosine decay
 
 
-@pytest.mark.filterwarnings("ignore:The dirpath has changed")  # a new run folder, as intended
-def test_resume_continues_from_the_checkpoint(trained_run, tmp_path):
-    checkpoint = trained_run / engine.CHECKPOINT
-    run_cli("train", "debug=fast", f"resume={checkpoint}", "trainer.max_epochs=3", cwd=tmp_path)
-    rows = list(csv.DictReader((the_run_folder(tmp_path) / "metrics.csv").open()))
-    saved = torch.load(checkpoint, weights_only=True)["epoch"] + 1  # epochs the checkpoint holds
-    assert [int(row["epoch"]) for row in rows] == list(range(saved + 1, 4))
-
-
 def test_quiet_lightning_drops_lightnings_own_handler_and_two_warnings():
     lightning_logger = logging.getLogger("lightning")
     lightning_logger.addHandler(logging.StreamHandler())  # what `import lightning` adds
@@ -239,9 +227,11 @@ def test_importing_a_module_changes_no_logging_or_warnings():
 
 
 def test_resume_refuses_a_broken_checkpoint_with_one_line(tmp_path):
-    (tmp_path / "half.ckpt").write_bytes(b"half of a checkpoint")
-    cfg = compose_job("train", ["debug=fast", f"resume={tmp_path / 'half.ckpt'}"], tmp_path)
-    with pytest.raises(RunError, match=r"^resume: .*half\.ckpt is not a readable checkpoint"):
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("- debug=fast\n")
+    (tmp_path / engine.LAST_CHECKPOINT).write_bytes(b"half of a checkpoint")
+    cfg = compose_job("train", ["debug=fast", f"resume={tmp_path}"], tmp_path)
+    with pytest.raises(RunError, match=r"^resume: .*last\.ckpt is not a readable checkpoint"):
         train.train(cfg)
 
 

@@ -314,3 +314,10 @@ def test_training_settings_reach_the_run(tmp_path):
     lr = [float(row["lr"]) for row in rows]
     assert lr[0] == 2e-3 and lr[0] > lr[1] > lr[2]  # adam's lr, cosine decay
     assert 0.0 < metrics["test_acc"] <= 1.0
+
+
+def test_the_best_epochs_mode_is_min_or_max(tmp_path, capfd):
+    from test_fail_fast import refusal
+
+    line = refusal(tmp_path, capfd, "train", "trainer.checkpoint.mode=maximum")
+    assert line == "trainer.checkpoint.mode: 'maximum' is not one of min, max"

@@ -10,6 +10,7 @@ from conftest import (
     compose_option,
     log_messages,
     module,
+    run_cli,
     train_in_process,
 )
 from hydra.utils import instantiate
@@ -172,3 +173,11 @@ def test_experiment_overrides_groups_and_keys():
 def test_command_line_overrides_beat_experiment():
     cfg = compose_job("train", ["experiment=big_forest", "model.classifier.n_estimators=7"])
     assert cfg.model.classifier.n_estimators == 7
+
+
+def test_resume_is_one_line_a_fit_has_nothing_to_continue(tmp_path):
+    for value in ["latest", str(tmp_path)]:
+        with pytest.raises(SystemExit) as refused:
+            run_cli("train", f"resume={value}", cwd=tmp_path)
+        assert str(refused.value.code).startswith("resume: this project trains in one step")
+    assert list(tmp_path.iterdir()) == []

@@ -1,9 +1,17 @@
-"""EpochRows: each epoch's metrics as one row, handed to the run's record (metrics.csv and the
-tracker, record.py), as in every other project."""
+"""What the Trainer of `train` gets besides the configs: EpochRows hands each epoch's metrics to
+the run's record (metrics.csv and the tracker, record.py), as in every other project;
+RandomState keeps the random generators in the checkpoints, so that a run continued from one
+draws what it would have drawn without a stop; AtomicCheckpointIO writes checkpoints whole."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import lightning as L
+import torch
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+from . import checkpoints
+from .results import write_atomically
 
 
 class EpochRows(L.Callback):
@@ -19,9 +27,35 @@ class EpochRows(L.Callback):
         self.lr = trainer.optimizers[0].param_groups[0]["lr"]
 
     def on_train_epoch_end(self, trainer, pl_module):
-        # runs after the epoch's validation, so callback_metrics holds train_* and val_*
+        # runs after the epoch's validation, so callback_metrics holds train_* and val_*; and
+        # before ModelCheckpoint's (Lightning runs checkpoint callbacks last): a run stopped
+        # between the two continues from the epoch before, whose row resume.reopen keeps
         if not trainer.is_global_zero:
             return
         row = {"epoch": trainer.current_epoch + 1, "lr": self.lr}
         row |= {name: float(value) for name, value in trainer.callback_metrics.items()}
         self.on_epoch(row)
+
+
+class RandomState(L.Callback):
+    """The random generators (python, numpy, torch, CUDA) saved in each checkpoint and set
+    back when training continues from one; Lightning itself keeps only the weights and the
+    loops, optimizer and scheduler states."""
+
+    def state_dict(self) -> dict:
+        return checkpoints.random_state()
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        checkpoints.restore_random_state(state_dict)
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints written into a temporary file, then renamed: a run stopped while it saves
+    keeps the previous checkpoint."""
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if storage_options is not None:
+            raise TypeError("storage_options are not supported")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda file: torch.save(checkpoint, file))

@@ -1,6 +1,7 @@
 """Training and evaluation with lightning.Trainer: the data module, the LightningModule and the
-Trainer built from the config, test metrics, the checkpoint that `evaluate` and `predict` read,
-and class probabilities."""
+Trainer built from the config, test metrics, the checkpoints (the best epoch's, which `evaluate`
+and `predict` read, and the last one's, which `train resume=` continues from), and class
+probabilities."""
 
 import logging
 import warnings
@@ -14,7 +15,7 @@ from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig
 
 from . import checkpoints, console
-from .callbacks import EpochRows
+from .callbacks import AtomicCheckpointIO, EpochRows, RandomState
 from .data import Features, Splits
 from .datamodule import SplitsDataModule
 from .errors import RunError
@@ -23,6 +24,9 @@ from .lit_module import Classifier
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
 # it), which `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.ckpt"
+# the last epoch's, with the optimizer, scheduler, loops and random generators (the callback's
+# save_last); `train resume=<run folder>` continues from it
+LAST_CHECKPOINT = "last.ckpt"
 # what the model logs on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
 METRICS = ("loss", "acc")
 
@@ -39,6 +43,10 @@ def quiet_lightning() -> None:
     logging.getLogger("lightning").handlers.clear()
     # Lightning 2.6 advertises a cloud logger at every start; the tracker is the `logger` group
     logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(no_cloud_tip)
+    # a signal's one line is resume.py's, which says how to continue the run
+    logging.getLogger("lightning.pytorch.trainer.connectors.signal_connector").setLevel(
+        logging.WARNING
+    )
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
 
@@ -55,17 +63,30 @@ def build(cfg: DictConfig, data: Splits) -> tuple[SplitsDataModule, Classifier]:
 def make_trainer(cfg: DictConfig, out: Path, on_epoch=None) -> L.Trainer:
     """The Trainer of configs/trainer/ with the callbacks of configs/callbacks/ (evaluate and
     predict have none), writing into the run folder `out`; `on_epoch(row)` receives each
-    epoch's metrics. The progress bar is left out when no one watches (output to a file or
-    pipe, a sweep job: console.py)."""
+    epoch's metrics, and the checkpoints keep the random generators; they are written
+    atomically. The progress bar is left out when no one watches (output to a file or pipe,
+    a sweep job: console.py)."""
     callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
     shown = console.interactive()
     if not shown:
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     if on_epoch is not None:
-        callbacks.append(EpochRows(on_epoch))
+        callbacks += [EpochRows(on_epoch), RandomState()]
     return instantiate(
-        cfg.trainer, default_root_dir=out, callbacks=callbacks, enable_progress_bar=shown
+        cfg.trainer,
+        default_root_dir=out,
+        callbacks=callbacks,
+        enable_progress_bar=shown,
+        plugins=[AtomicCheckpointIO()],
     )
+
+
+def epochs_on_disk(folder: Path) -> int | None:
+    """How many epochs the last checkpoint in `folder` holds; None when there is none yet.
+    A broken one is refused with one line."""
+    path = folder / LAST_CHECKPOINT
+    # Lightning saves the index of the epoch that ended, from 0
+    return int(checkpoints.read(path, "resume")["epoch"]) + 1 if path.is_file() else None
 
 
 def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str, float]:

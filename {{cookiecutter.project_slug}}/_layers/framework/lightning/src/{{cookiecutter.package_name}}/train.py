@@ -5,13 +5,14 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results
+from . import paths, results, resume
 from .errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
 @one_line_command  # a config error: one line, before anything is written (errors.py)
+@resume.resumable  # `resume=<run folder>`: the run's own overrides, in its own folder
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors
 def main(cfg: DictConfig) -> float:
@@ -27,27 +28,33 @@ def train(cfg: DictConfig) -> dict[str, float]:
     import lightning as L
     from hydra.utils import instantiate
 
-    from . import checkpoints, engine
+    from . import engine
     from .record import RunRecord
 
     out = paths.output_dir()
     check_metric_names(cfg, engine.METRICS)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
+    epochs = cfg.trainer.max_epochs
+    resumed = resume.last_checkpoint(cfg.resume, engine.LAST_CHECKPOINT)  # None: a new run
+    if resumed:  # metrics.csv back to the checkpoint's epochs (one line for a broken file)
+        resume.reopen(out, engine.epochs_on_disk(out), epochs)
 
     # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py);
-    # with trainer=ddp, the first process keeps the record
-    with RunRecord(cfg) as run:
+    # with trainer=ddp, the first process keeps the record; SIGTERM, SIGINT, SIGHUP: one line
+    # with the command that continues the run (resume.py)
+    with (
+        RunRecord(cfg) as run,
+        resume.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
+    ):
         data = instantiate(cfg.data)
         datamodule, model = engine.build(cfg, data)
-        trainer = engine.make_trainer(cfg, out, on_epoch=run.epoch)
-
-        resume = paths.existing_file(cfg.resume, "resume") if cfg.resume else None
-        if resume is not None:  # plain values only (weights_only), and one line for a broken file
-            checkpoints.read(resume, "resume")
-        trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+        # a signal waits until the epoch's row is written
+        trainer = engine.make_trainer(cfg, out, on_epoch=stop.holding_call(run.epoch))
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resumed, weights_only=True)
         last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
-        best = "best" if trainer.checkpoint_callback else None  # test the best checkpoint, if any
-        test = engine.evaluate(trainer, model, datamodule, ckpt_path=best)
+        # test the best checkpoint (the first ModelCheckpoint's), if any
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else None
+        test = engine.evaluate(trainer, model, datamodule, ckpt_path=best or None)
 
         # metrics.json: the last epoch's validation metrics and the test metrics
         return run.finish(results.final_metrics(last_epoch, test), [out / engine.CHECKPOINT])

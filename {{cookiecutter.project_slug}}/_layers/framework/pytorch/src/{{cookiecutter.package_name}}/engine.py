@@ -1,5 +1,6 @@
 """Training and evaluation in plain PyTorch: build the model from the config, train it one
-epoch at a time, measure it, save and load its checkpoint, predict class probabilities."""
+epoch at a time, measure it, save and load its checkpoints (the best epoch's and the last
+one's), predict class probabilities."""
 
 import logging
 import math
@@ -21,8 +22,11 @@ from .results import write_atomically
 
 log = logging.getLogger(__name__)
 
-# the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
+# the best epoch's weights (trainer.checkpoint picks by which metric), which `train` writes in
+# its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.pt"
+# the last epoch's: weights, optimizer, scheduler, random generators; `train resume=` reads it
+LAST_CHECKPOINT = "last.pt"
 # what `evaluate` measures on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
 METRICS = ("loss", "acc")
 
@@ -101,12 +105,15 @@ def predict_proba(model: nn.Module, batches: DataLoader, device) -> np.ndarray:
     return torch.cat(parts).numpy()
 
 
-def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iterator[dict]:
-    """Train for `epochs`, yielding each epoch's metrics: its number, the learning rate it
-    used, the training and the validation metrics (each process validates on all of it)."""
+def fit(
+    model, batches: dict, optimizer, scheduler, epochs: int, device, done: int = 0
+) -> Iterator[dict]:
+    """Train up to epoch `epochs`, from epoch `done` + 1 (`done` epochs are in the weights),
+    yielding each epoch's metrics: its number, the learning rate it used, the training and
+    the validation metrics (each process validates on all of it)."""
     trained = distributed.wrap(model, device)
     sampler = batches["train"].sampler
-    for epoch in range(1, epochs + 1):
+    for epoch in range(done + 1, epochs + 1):
         if hasattr(sampler, "set_epoch"):  # DistributedSampler: another shuffle each epoch
             sampler.set_epoch(epoch)
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
@@ -120,18 +127,81 @@ def fit(model, batches: dict, optimizer, scheduler, epochs: int, device) -> Iter
         yield row
 
 
-def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: Splits) -> None:
-    """Weights plus what rebuilds the model and names its classes and features, in plain types
-    that `weights_only=True` loads; written atomically (an interrupted save leaves the previous
-    checkpoint)."""
-    state = {
+def model_state(model: nn.Module, model_cfg: DictConfig, data: Splits) -> dict:
+    """Weights plus what rebuilds the model and names its classes and features, in plain
+    types that `weights_only=True` loads."""
+    return {
         "model_config": OmegaConf.to_container(model_cfg, resolve=True),
         "input_shape": list(data.input_shape),
         "classes": list(data.classes),
         "feature_names": data.feature_names,
         "state_dict": model.state_dict(),
     }
+
+
+def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: Splits) -> None:
+    """The model (`model_state`), written atomically: an interrupted save leaves the previous
+    checkpoint."""
+    state = model_state(model, model_cfg, data)
     write_atomically(path, lambda file: torch.save(state, file))
+
+
+def epochs_on_disk(folder: Path) -> int | None:
+    """How many epochs the last checkpoint in `folder` holds; None when there is none yet.
+    A broken one is refused with one line."""
+    path = folder / LAST_CHECKPOINT
+    return int(checkpoints.read(path, "resume")["epoch"]) if path.is_file() else None
+
+
+class Checkpoints:
+    """A run's two checkpoints in its run folder `out`: the best epoch's (CHECKPOINT, by the
+    metric of trainer.checkpoint) and the last epoch's (LAST_CHECKPOINT), saved after each
+    epoch; `restore` continues from a last checkpoint."""
+
+    def __init__(self, out: Path, cfg: DictConfig, data: Splits, model, optimizer, scheduler):
+        self.out, self.cfg, self.data = out, cfg, data
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.best = None  # the best value so far of trainer.checkpoint.monitor
+
+    def save(self, row: dict) -> None:
+        """After the epoch of `row` (its metrics): the best checkpoint if it improved, then the
+        last; should the run stop between the two, it continues from the epoch before."""
+        settings = self.cfg.trainer.checkpoint
+        value = row[settings.monitor]
+        if self.best is None or (
+            value > self.best if settings.mode == "max" else value < self.best
+        ):
+            self.best = value
+            save_checkpoint(self.out / CHECKPOINT, self.model, self.cfg.model, self.data)
+        state = model_state(self.model, self.cfg.model, self.data) | {
+            "epoch": row["epoch"],
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "best": self.best,
+            "random_state": checkpoints.random_state(),
+        }
+        write_atomically(self.out / LAST_CHECKPOINT, lambda file: torch.save(state, file))
+
+    def best_model(self) -> nn.Module:
+        """The best epoch's model, read back from its checkpoint (this process's model where
+        none was saved: the other processes of torchrun)."""
+        path, device = self.out / CHECKPOINT, next(self.model.parameters()).device
+        return load_checkpoint(path, device)[0] if path.is_file() else self.model
+
+    def restore(self, path: Path) -> int:
+        """The weights, optimizer, scheduler, best value and random generators as they were
+        after the epoch of the last checkpoint at `path`; that epoch."""
+        state = checkpoints.read(path, "resume")
+        try:
+            self.model.load_state_dict(state["state_dict"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            checkpoints.restore_random_state(state["random_state"])
+            self.best = state["best"]
+            return int(state["epoch"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            raise RunError(f"resume: refused {path}: {error}") from None
 
 
 def load_checkpoint(path: Path, device) -> tuple[nn.Module, list, Features]:

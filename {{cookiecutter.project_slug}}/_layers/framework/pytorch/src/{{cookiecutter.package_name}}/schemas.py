@@ -1,9 +1,17 @@
 """The typed schemas of this project's configs (config_schemas.py says how they work)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .config_schemas import at_least, register_shared, store
+from .config_schemas import at_least, one_of, register_shared, store
 from .torch_schemas import register_torch
+
+
+@dataclass
+class BestEpoch:
+    """Which epoch checkpoint.pt keeps: the best by `monitor`, the highest or lowest (`mode`)."""
+
+    monitor: str = "val_acc"
+    mode: str = one_of("max", ("min", "max"))
 
 
 @dataclass
@@ -13,6 +21,7 @@ class Trainer:
     max_epochs: int = at_least(1, 20)
     device: str = "auto"
     deterministic: bool = False
+    checkpoint: BestEpoch = field(default_factory=BestEpoch)
 
 
 def register() -> None:

@@ -5,7 +5,7 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results
+from . import paths, results, resume
 from .distributed import World, one_run_folder
 from .errors import one_line_command, one_line_errors
 
@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 
 @one_line_command  # a config error: one line, before anything is written (errors.py)
+@resume.resumable  # `resume=<run folder>`: the run's own overrides, in its own folder
 @one_run_folder  # under torchrun, one run folder for all processes
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors
@@ -30,30 +31,46 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from .record import RunRecord
 
     out = paths.output_dir()
-    known = results.reported(engine.METRICS)
-    results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
+    check_metric_names(cfg, engine.METRICS)
     engine.seed_everything(cfg.seed, cfg.trainer.deterministic)
     world = World.from_env()  # one process, or one of torchrun's
     device = engine.pick_device(cfg.trainer.device, world.local_rank)
+    epochs = cfg.trainer.max_epochs
+    resumed = resume.last_checkpoint(cfg.resume, engine.LAST_CHECKPOINT)  # None: a new run
+    if resumed:  # metrics.csv back to the checkpoint's epochs (one line for a broken file)
+        resume.reopen(out, engine.epochs_on_disk(out), epochs)
 
-    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py)
-    with distributed.process_group(world, device), RunRecord(cfg, world.is_main) as run:
+    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py);
+    # SIGTERM, SIGINT, SIGHUP: one line with the command that continues the run (resume.py)
+    with (
+        distributed.process_group(world, device),
+        RunRecord(cfg, world.is_main) as run,
+        resume.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
+    ):
         data = instantiate(cfg.data)
         sampler = distributed.train_sampler(len(data.y_train), world, cfg.seed)
         batches = make_loaders(data, cfg.loader, train_sampler=sampler)
         model, optimizer, scheduler = engine.build(cfg, data, device)
-        epochs = cfg.trainer.max_epochs
+        saved = engine.Checkpoints(out, cfg, data, model, optimizer, scheduler)
+        done = saved.restore(resumed) if resumed else 0
         where = f"{device} x {world.size} processes" if world.size > 1 else device
         log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, where)
 
-        for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device):
-            run.epoch(epoch)  # metrics.csv and the tracker, in the main process
-            if world.is_main:  # the other processes hold the same model
-                # saved every epoch: should a later epoch fail, the last good weights stay
-                engine.save_checkpoint(out / engine.CHECKPOINT, model, cfg.model, data)
-        test = engine.evaluate(model, batches["test"], device, split="test")
+        for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device, done):
+            with stop.held():  # a signal waits until the epoch's row and checkpoints are written
+                run.epoch(epoch)  # metrics.csv and the tracker, in the main process
+                if world.is_main:  # the other processes hold the same model
+                    saved.save(epoch)  # the best epoch's checkpoint and the last one
+        test = engine.evaluate(saved.best_model(), batches["test"], device, split="test")
         # metrics.json: the last epoch's validation metrics and the test metrics
         return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
+
+
+def check_metric_names(cfg: DictConfig, metrics) -> None:
+    """optimized_metric and trainer.checkpoint.monitor name metrics the run reports."""
+    results.check_metric_name("optimized_metric", cfg.optimized_metric, results.reported(metrics))
+    logged = [f"{split}_{metric}" for split in ("train", "val") for metric in metrics]
+    results.check_metric_name("trainer.checkpoint.monitor", cfg.trainer.checkpoint.monitor, logged)
 
 
 if __name__ == "__main__":

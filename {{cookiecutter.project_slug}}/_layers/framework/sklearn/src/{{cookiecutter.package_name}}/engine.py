@@ -13,6 +13,8 @@ from .results import write_atomically
 
 # the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "model.joblib"
+# a fit is one step: no epochs to continue from, so no last checkpoint (`resume=` is refused)
+LAST_CHECKPOINT = None
 # what `evaluate` measures on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
 METRICS = ("loss", "acc")
 
