@@ -284,8 +284,9 @@ def test_runs_started_at_once_into_one_folder_never_share_it(tmp_path):
     assert (tmp_path / "same" / "done").is_file() and len(list(tmp_path.glob("same/*.log"))) == 1
 
 
-def test_a_run_continues_its_own_folder_and_only_its_own(trained_run, tmp_path):
-    """`resume=<the run folder>` (resume.py) takes the folder again; any other is refused."""
+def test_a_run_takes_no_folder_of_another_run_with_resume(trained_run, tmp_path):
+    """`resume=` names another folder, or none: the folder that holds a run is refused
+    (test_resume.py: a run continues its own)."""
     from omegaconf import OmegaConf
 
     callback = module("run_folder").OneRunPerFolder()
@@ -294,7 +295,6 @@ def test_a_run_continues_its_own_folder_and_only_its_own(trained_run, tmp_path):
         hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}
         return OmegaConf.create({"hydra": hydra, "resume": resume})
 
-    callback.on_run_start(config(str(trained_run)))  # no SystemExit
     for other in [None, str(tmp_path)]:
         with pytest.raises(SystemExit, match="already holds a run"):
             callback.on_run_start(config(other))

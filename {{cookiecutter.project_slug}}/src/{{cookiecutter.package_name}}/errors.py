@@ -41,6 +41,11 @@ class RunError(Exception):
     """A problem with the run's input or configuration, told in one line."""
 
 
+class RefusedAtStart(RunError):
+    """A RunError raised before the run changed its folder, which is then not marked FAILED:
+    the folder may hold a finished run that this one was to continue (resume.py)."""
+
+
 def full_trace_wanted() -> bool:
     return os.environ.get(USERS_FULL_ERROR, os.environ.get(FULL_ERROR)) == "1"
 
@@ -154,7 +159,7 @@ def one_line_errors(main: Callable) -> Callable:
             return main(cfg)
         except Exception as error:
             reason = run_error(error)
-            if HydraConfig.initialized():
+            if HydraConfig.initialized() and not isinstance(reason, RefusedAtStart):
                 out = Path(HydraConfig.get().runtime.output_dir)
                 mark_failed(out, str(reason) if reason else f"{type(error).__name__}: {error}")
             if reason is None or full_trace_wanted():

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import RunError
+from .errors import RefusedAtStart, RunError
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +95,13 @@ def quoted(path: Path) -> str:
 def check(folder: Path, last: str) -> None:
     """Refuse, with one line, a folder that holds no run or no last checkpoint."""
     if not folder.is_dir():
-        raise RunError(f"resume: no run folder at {folder}")
+        raise RefusedAtStart(f"resume: no run folder at {folder}")
     if not (folder / ".hydra" / "overrides.yaml").is_file():
-        raise RunError(f"resume: {folder} is not a run folder of train (no .hydra/overrides.yaml)")
+        raise RefusedAtStart(
+            f"resume: {folder} is not a run folder of train (no .hydra/overrides.yaml)"
+        )
     if not (folder / last).is_file():
-        raise RunError(
+        raise RefusedAtStart(
             f"resume: {folder} holds no {last}: no epoch of it finished (or it was trained "
             "before runs kept one); train it again instead"
         )
@@ -128,12 +130,31 @@ def last_checkpoint(resume: str | None, name: str) -> Path | None:
     folder, out = paths.resolve(resume), paths.output_dir()
     # (in a multi-process run the other processes have folders of their own, and read this one)
     if is_main_process() and folder.resolve() != out.resolve():
-        raise RunError(
+        raise RefusedAtStart(
             f"resume: continues a run in its own folder, not in {out}: "
             f"use `{command_name()} resume={folder}`"
         )
     check(folder, name)
     return folder / name
+
+
+def refuse_a_finished_run(folder: Path, max_epochs: int) -> None:
+    """Stop, with one line, a command that would continue a run which trained its `max_epochs`
+    already; called before Hydra writes into the folder, whose .hydra/ would otherwise take this
+    command's overrides (run_folder.py). A SystemExit: Hydra's callbacks turn an Exception into
+    a warning."""
+    import importlib
+
+    try:
+        last_checkpoint_name()
+        done = importlib.import_module(f"{__package__}.engine").epochs_on_disk(folder)
+    except RunError as error:
+        raise SystemExit(f"{Path(sys.argv[0]).name}: error: {error}") from None
+    if done is not None and done >= max_epochs:
+        raise SystemExit(
+            f"{Path(sys.argv[0]).name}: error: resume: {folder} trained its {max_epochs} epochs "
+            "already; give trainer.max_epochs=<more> to train it further"
+        )
 
 
 def reopen(folder: Path, epochs_done: int, max_epochs: int) -> None:
@@ -147,7 +168,7 @@ def reopen(folder: Path, epochs_done: int, max_epochs: int) -> None:
     if not is_main_process():  # (the other processes of a multi-process run write nothing)
         return
     if epochs_done >= max_epochs:
-        raise RunError(
+        raise RefusedAtStart(
             f"resume: {folder} trained its {max_epochs} epochs already; give "
             f"trainer.max_epochs=<more> to train it further"
         )

@@ -9,6 +9,8 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from . import resume
+
 
 def claim(folder: Path, marker: str, key: str) -> None:
     """Create `folder/marker`, the file Hydra is about to write, as an empty file. The creation
@@ -40,6 +42,7 @@ class OneRunPerFolder(Callback):
             return
         folder = Path(config.hydra.run.dir)
         if config.get("resume") and continues(folder, Path(config.resume)):
+            resume.refuse_a_finished_run(folder, config.trainer.max_epochs)
             return
         claim(folder, f"{config.hydra.output_subdir}/config.yaml", "hydra.run.dir")
 

@@ -4,6 +4,7 @@ line, `resume=<run folder>` and `resume=latest` (resume.py)."""
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -141,6 +142,30 @@ def test_reopening_keeps_the_rows_of_the_checkpoints_epochs_and_drops_the_end_ma
     assert not (tmp_path / "FAILED").exists()
     with pytest.raises(module("errors").RunError, match="trained its 4 epochs already"):
         resume.reopen(tmp_path, 4, 4)
+
+
+def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(trained_run, tmp_path):
+    """Refused with one line before Hydra writes into the folder: the finished run keeps its
+    results and its own overrides (.hydra/), and is not marked FAILED."""
+    run = shutil.copytree(trained_run, tmp_path / "run")
+    before = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    with pytest.raises(SystemExit) as refused:
+        run_cli("train", f"resume={run}", "trainer.max_epochs=1", cwd=tmp_path)
+    message = str(refused.value.code)
+    assert message.endswith(
+        f"resume: {run} trained its 1 epochs already; give "
+        "trainer.max_epochs=<more> to train it further"
+    )
+    assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before
+
+
+def test_a_run_continues_its_own_folder_while_epochs_are_left(trained_run):
+    """The run-folder claim lets `resume=<the run folder>` take it again (run_folder.py)."""
+    from omegaconf import OmegaConf
+
+    hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}
+    config = {"hydra": hydra, "resume": str(trained_run), "trainer": {"max_epochs": 1000}}
+    module("run_folder").OneRunPerFolder().on_run_start(OmegaConf.create(config))  # no exit
 
 
 def test_the_last_checkpoint_loads_with_weights_only(trained_run):
