@@ -23,14 +23,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import RefusedAtStart, RunError
+from .errors import FAILED, RefusedAtStart, RunError
 
 log = logging.getLogger(__name__)
 
 LATEST = "latest"
 SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 # what a run leaves when it ends: gone while the run goes on again (report.py reads them)
-ENDED = ("FAILED", "metrics.json", "summary.json")
+ENDED = (FAILED, "metrics.json", "summary.json")
 ONE_STEP = "resume: this project trains in one step (one fit); there is nothing to continue"
 
 
