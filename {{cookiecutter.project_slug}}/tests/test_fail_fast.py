@@ -11,8 +11,9 @@ from conftest import PACKAGE, command, module, run_cli
 config_schemas = module("config_schemas")
 
 
-def refusal(tmp_path, capfd, entry_point: str, *overrides: str) -> str:
-    """The one line that `entry_point` stops with, run in this process; nothing is written."""
+def refusal(tmp_path, capfd, entry_point: str, *overrides: str, expect_files=()) -> str:
+    """The one line that `entry_point` stops with, run in this process; nothing is written
+    besides `expect_files`, made before."""
     with pytest.raises(SystemExit) as stopped:
         run_cli(entry_point, *overrides, cwd=tmp_path)
     captured = capfd.readouterr()
@@ -24,7 +25,8 @@ def refusal(tmp_path, capfd, entry_point: str, *overrides: str) -> str:
         lines = stopped.value.code.splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"{command(entry_point)}: error: ")
-    assert list(tmp_path.iterdir()) == [], "the command wrote something"
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == sorted(expect_files), "the command wrote something"
     return lines[0].split(": error: ", 1)[1]
 
 
@@ -79,6 +81,14 @@ def test_an_output_folder_that_cannot_be_made_is_named_with_the_reason(tmp_path,
     assert line.startswith(f"hydra.run.dir: cannot make {tmp_path / 'a_file' / 'runs'}")
     assert line.endswith(": Not a directory") and "\n" not in line
     assert [path.name for path in tmp_path.iterdir()] == ["a_file"]
+
+
+def test_without_a_claim_the_folder_hydra_cannot_make_is_one_line_too(tmp_path, capfd):
+    """hydra.output_subdir=null: no run-folder claim, Hydra makes the folder and fails."""
+    (tmp_path / "a_file").write_text("not a folder\n")
+    overrides = ["hydra.output_subdir=null", "paths.output_root=a_file"]
+    line = refusal(tmp_path, capfd, "train", *overrides, expect_files=["a_file"])
+    assert line.startswith("a_file/runs/") and line.endswith(": Not a directory")
 
 
 def test_a_sweep_with_a_wrong_shared_value_makes_no_sweep_folder(tmp_path, capfd):

@@ -75,8 +75,8 @@ def one_line(error: BaseException) -> str | None:
                 return f"{key}: no such key; the keys here: {known} (+{key}=... adds one)"
             return f"{key}: {cause.msg.strip().splitlines()[0]}"
     for cause in causes(error):
-        if isinstance(cause, OSError) and cause.filename:  # e.g. the output folder
-            return f"cannot write {cause.filename}: {cause.strerror}"
+        if isinstance(cause, OSError) and cause.filename:  # a folder Hydra makes, a full disk
+            return f"{cause.filename}: {cause.strerror}"
     if isinstance(error, HydraException):  # an override that does not parse, a missing option
         text = str(error).split("Config search path")[0]  # (where Hydra looked: not the point)
         return " ".join(line.strip() for line in text.splitlines() if line.strip())
