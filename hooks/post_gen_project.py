@@ -17,6 +17,7 @@ a git repository. The closing lines say what was kept or skipped.
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,18 @@ def init_git(answers: dict) -> str:
     return "Created a git repository with a first commit."
 
 
+def where_to_cd(project: Path, launched: str | None) -> str:
+    """The project folder as the user can `cd` to it from where cookiecutter was launched
+    (`$PWD`: this hook runs inside the project, `-o` may have put it anywhere): relative when
+    it lies below the launch directory, else absolute; quoted for the shell when needed."""
+    project = project.resolve()
+    if launched:
+        base = Path(launched).resolve()
+        if project.is_relative_to(base) and project != base:
+            return shlex.quote(str(project.relative_to(base)))
+    return shlex.quote(str(project))
+
+
 def main() -> int:
     # ''' cannot occur inside: tojson writes every ' as \u0027
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
@@ -116,7 +129,7 @@ def main() -> int:
         print(kept_note(kept))
     print(
         "Next steps:\n"
-        f"  cd {slug}\n"
+        f"  cd {where_to_cd(Path.cwd(), os.environ.get('PWD'))}\n"
         "  make install     # a .venv with the project (editable) and its dev tools\n"
         "  make train       # train on digits; prints the run folder and the final metrics\n"
         "  make test        # the project's own tests"

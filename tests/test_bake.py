@@ -1,6 +1,7 @@
 """Baking the template: the exact files of every answer, rendered and parseable, ruff-clean."""
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import load_hook, project_files
+from conftest import ROOT, load_hook, project_files
 
 
 def base_files(pkg: str = "my_project") -> set[str]:
@@ -447,3 +448,23 @@ def test_dependencies_follow_the_search(bake, search):
     names = {re.split(r"[<>=]", spec)[0] for spec in pyproject["project"]["dependencies"]}
     optuna = {"hydra-optuna-sweeper", "sqlalchemy"}
     assert names & optuna == (optuna if search == "optuna" else set())
+
+
+@pytest.mark.parametrize(
+    ("output_dir", "shown"),
+    [(None, "my-project"), ("out/with space", "'out/with space/my-project'")],
+)
+def test_next_steps_cd_into_the_folder_that_was_made(tmp_path, output_dir, shown):
+    """`-o` puts the project elsewhere: the closing lines' `cd` follows it, from where
+    cookiecutter was launched, quoted for the shell."""
+    where = ["-o", output_dir] if output_dir else []
+    done = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", *where, str(ROOT), "init_git=no"],
+        cwd=tmp_path,
+        env={**os.environ, "PWD": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"\n  cd {shown}\n" in done.stdout
+    assert (tmp_path / (output_dir or ".") / "my-project" / "pyproject.toml").is_file()
