@@ -83,6 +83,11 @@ def one_line(error: BaseException) -> str | None:
     return None
 
 
+def error_line(reason: str) -> str:
+    """The line a command stops with: `<command>: error: <reason>`."""
+    return f"{Path(sys.argv[0]).name}: error: {reason}"
+
+
 def one_line_command(main: Callable) -> Callable:
     """Wrap a command's `main` (Hydra's): an error the user can fix is printed as one line
     `<command>: error: <reason>` on stderr, exit status 1. Hydra would print several lines and
@@ -99,8 +104,7 @@ def one_line_command(main: Callable) -> Callable:
             reason = one_line(error)
             if reason is None or full_trace_wanted():
                 raise
-            name = Path(sys.argv[0]).name
-            print(f"{name}: error: {reason}", file=sys.stderr)
+            print(error_line(reason), file=sys.stderr)
             raise SystemExit(1) from None
         finally:
             for name, value in given.items():  # as they were: a test may call main again
@@ -137,7 +141,7 @@ class CheckedConfig(Callback):
         try:
             check(config, launch_dir=os.getcwd())
         except RunError as error:
-            raise SystemExit(f"{Path(sys.argv[0]).name}: error: {error}") from None
+            raise SystemExit(error_line(str(error))) from None
 
 
 def mark_failed(folder: Path, reason: str) -> None:

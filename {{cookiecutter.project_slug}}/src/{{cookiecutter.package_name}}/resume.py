@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import FAILED, RefusedAtStart, RunError
+from .errors import FAILED, RefusedAtStart, RunError, error_line
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +146,19 @@ def refuse_a_finished_run(folder: Path, max_epochs: int) -> None:
     import importlib
 
     try:
-        last_checkpoint_name()
+        last_checkpoint_name()  # (a project that trains in one step has nothing to continue)
         done = importlib.import_module(f"{__package__}.engine").epochs_on_disk(folder)
+        if done is not None:
+            refuse_if_finished(folder, done, max_epochs)
     except RunError as error:
-        raise SystemExit(f"{Path(sys.argv[0]).name}: error: {error}") from None
-    if done is not None and done >= max_epochs:
-        raise SystemExit(
-            f"{Path(sys.argv[0]).name}: error: resume: {folder} trained its {max_epochs} epochs "
-            "already; give trainer.max_epochs=<more> to train it further"
+        raise SystemExit(error_line(str(error))) from None
+
+
+def refuse_if_finished(folder: Path, epochs_done: int, max_epochs: int) -> None:
+    if epochs_done >= max_epochs:
+        raise RefusedAtStart(
+            f"resume: {folder} trained its {max_epochs} epochs already; give "
+            f"trainer.max_epochs=<more> to train it further"
         )
 
 
@@ -167,11 +172,7 @@ def reopen(folder: Path, epochs_done: int, max_epochs: int) -> None:
 
     if not is_main_process():  # (the other processes of a multi-process run write nothing)
         return
-    if epochs_done >= max_epochs:
-        raise RefusedAtStart(
-            f"resume: {folder} trained its {max_epochs} epochs already; give "
-            f"trainer.max_epochs=<more> to train it further"
-        )
+    refuse_if_finished(folder, epochs_done, max_epochs)
     log.info("Continuing %s after epoch %d of %d", folder, epochs_done, max_epochs)
     metrics = folder / "metrics.csv"
     if metrics.is_file():

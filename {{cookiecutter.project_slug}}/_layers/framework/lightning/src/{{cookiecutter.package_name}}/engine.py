@@ -24,8 +24,8 @@ from .lit_module import Classifier
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
 # it), which `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.ckpt"
-# the last epoch's, with the optimizer, scheduler, loops and random generators (the callback's
-# save_last); `train resume=<run folder>` continues from it
+# the last epoch's, with the optimizer, scheduler, loops and random generators (the second
+# ModelCheckpoint of configs/callbacks/model_checkpoint.yaml); `train resume=` continues from it
 LAST_CHECKPOINT = "last.ckpt"
 # what the model logs on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
 METRICS = ("loss", "acc")
