@@ -173,6 +173,9 @@ RULES = {
     "hparam_search": choice_problem,
     "tracker": choice_problem,
     "license": choice_problem,
+    "ci": choice_problem,
+    "pre_commit": choice_problem,
+    "docker": choice_problem,
     "init_git": choice_problem,
 }
 

@@ -165,6 +165,17 @@ def tracker_files(tracker: str) -> set[str]:
     return {"tests/test_tracker.py"}
 
 
+# What each tooling answer adds, by hand: GitHub's workflow calls tests.yml (copied unrendered,
+# so its ${{ }} expressions survive); GitLab has one file; Docker its build context's filter.
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/workflows/tests.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+    "none": set(),
+}
+PRE_COMMIT_FILES = {True: {".pre-commit-config.yaml"}, False: set()}
+DOCKER_FILES = {True: {"Dockerfile", ".dockerignore"}, False: set()}
+
+
 def expected_files(
     framework="pytorch",
     license="MIT",
@@ -172,6 +183,9 @@ def expected_files(
     launcher="joblib",
     search="optuna",
     tracker="csv",
+    ci="github",
+    pre_commit=True,
+    docker=False,
 ) -> set[str]:
     return (
         base_files(pkg)
@@ -180,6 +194,9 @@ def expected_files(
         | launcher_files(launcher, pkg)
         | search_files(search, pkg)
         | tracker_files(tracker)
+        | CI_FILES[ci]
+        | PRE_COMMIT_FILES[pre_commit]
+        | DOCKER_FILES[docker]
     )
 
 
@@ -211,6 +228,31 @@ def test_every_search_value_gives_exactly_its_files(bake, search):
 @pytest.mark.parametrize("tracker", TRACKERS)
 def test_every_tracker_gives_exactly_its_files(bake, tracker):
     assert project_files(bake(tracker=tracker)) == expected_files(tracker=tracker)
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab", "none"])
+def test_every_ci_value_gives_exactly_its_files(bake, ci):
+    assert project_files(bake(ci=ci)) == expected_files(ci=ci)
+
+
+@pytest.mark.parametrize("pre_commit", [True, False])
+def test_pre_commit_yes_and_no_give_exactly_their_files(bake, pre_commit):
+    assert project_files(bake(pre_commit=pre_commit)) == expected_files(pre_commit=pre_commit)
+
+
+@pytest.mark.parametrize("docker", [True, False])
+def test_docker_yes_and_no_give_exactly_their_files(bake, docker):
+    assert project_files(bake(docker=docker)) == expected_files(docker=docker)
+
+
+@pytest.mark.parametrize(
+    ("framework", "ci", "pre_commit", "docker"),
+    [("sklearn", "gitlab", False, True), ("lightning", "none", True, True)],
+)
+def test_framework_and_tooling_give_exactly_their_files(bake, framework, ci, pre_commit, docker):
+    project = bake(framework=framework, ci=ci, pre_commit=pre_commit, docker=docker)
+    tooling = {"ci": ci, "pre_commit": pre_commit, "docker": docker}
+    assert project_files(project) == expected_files(framework, **tooling)
 
 
 @pytest.mark.parametrize(
@@ -282,14 +324,16 @@ def test_the_hook_lays_exactly_the_chosen_layers(tmp_path):
 
 @pytest.mark.parametrize("framework", ["pytorch", "lightning", "sklearn"])
 def test_no_template_syntax_left_and_every_file_parses(bake, framework):
-    project = bake(framework=framework)
+    project = bake(framework=framework, docker=True)
     files = project_files(project)
     for name in files:
         text = (project / name).read_text()
+        if name.startswith(".github/workflows/"):
+            text = re.sub(r"\$\{\{[^}]*\}\}", "", text)  # GitHub's own expressions
         assert "{{" not in text and "{%" not in text, name
         if name.endswith(".py"):
             ast.parse(text, filename=name)
-        elif name.endswith(".yaml"):
+        elif name.endswith((".yaml", ".yml")):
             yaml.safe_load(text)
         elif name.endswith(".toml"):
             tomllib.loads(text)
@@ -382,8 +426,8 @@ def test_license_text_and_metadata(bake, license, first_words):
 
 @pytest.mark.parametrize("python_version", ["3.10", "3.11", "3.12", "3.13"])
 def test_python_version_choice(bake, python_version):
-    project = bake(python_version=python_version)
-    assert project_files(project) == expected_files()
+    project = bake(python_version=python_version, docker=True)
+    assert project_files(project) == expected_files(docker=True)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={python_version}"
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + python_version.replace(".", "")
