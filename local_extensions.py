@@ -16,7 +16,12 @@
   - cookiecutter renders an answer given as key=value (or in a user config) as a Jinja
     template. One that is not valid Jinja (`a{{b`) would stop it with a traceback; it is kept
     as the text it is instead, and `check_answers` refuses it, naming its field.
+
+cruft renders with cookiecutter's own functions (`prompt_for_config`, `generate_files`) and the
+template's extensions, so both checks run under `cruft create` and `cruft update` too.
 """
+
+import sys
 
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import TemplateSyntaxError, pass_environment
@@ -43,12 +48,25 @@ def not_jinja_problems(answers, not_jinja: set[str]) -> list[str]:
     ]
 
 
+def refuse(message: str):
+    """Stop with `message`. cookiecutter's command line prints a FailedHookException as one
+    line and exits with status 1. cruft's command line (typer) prints any exception but its own
+    as a long traceback: under it, the line is printed here and typer's Exit ends the command
+    with status 1 and nothing more (cookiecutter still removes a folder it made, as for any
+    exception)."""
+    if "cruft._cli" in sys.modules:
+        import typer  # what cruft's command line runs on
+
+        print(message, file=sys.stderr)
+        raise typer.Exit(1)
+    raise FailedHookException(message)
+
+
 @pass_environment
 def check_answers(environment, answers) -> str:
     found = not_jinja_problems(answers, environment.answers_not_jinja) + problems(dict(answers))
     if found:
-        # cookiecutter's command line prints this exception as one line and exits with status 1
-        raise FailedHookException(found[0])
+        refuse(found[0])
     return "yes"
 
 

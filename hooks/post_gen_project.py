@@ -13,6 +13,10 @@ Baking into a folder that already exists (`cookiecutter -f`) must not cost the u
 a layer file whose path is already taken is not laid (the file there is the user's, since no
 other file of this bake has that path), and git is left alone when the folder is already inside
 a git repository. The closing lines say what was kept or skipped.
+
+Under cruft (`cruft create`, and `cruft update`, which renders the project's old and new versions
+in temporary folders and diffs them) there is no `git init`: cruft writes .cruft.json after this
+hook, so a first commit would leave it out, and a .git folder in the renders would enter the diff.
 """
 
 import json
@@ -103,6 +107,12 @@ def init_git(answers: dict) -> str:
     return "Created a git repository with a first commit."
 
 
+def made_by_cruft(answers: dict) -> bool:
+    """Whether cruft renders this project: it adds `_commit` (the template's commit) to the
+    answers, cookiecutter never does."""
+    return "_commit" in answers
+
+
 def where_to_cd(project: Path, launched: str | None) -> str:
     """The project folder as the user can `cd` to it from where cookiecutter was launched
     (`$PWD`: this hook runs inside the project, `-o` may have put it anywhere): relative when
@@ -122,14 +132,22 @@ def main() -> int:
     for layer in chosen_layers(answers):
         kept += lay(layer, Path("."))
     shutil.rmtree(LAYERS)
-    git_note = init_git(answers) if answers["init_git"] is True else ""
+    cruft = made_by_cruft(answers)
+    if cruft:
+        git_note = "No `git init` under cruft: it writes .cruft.json after this step."
+    else:
+        git_note = init_git(answers) if answers["init_git"] is True else ""
     slug = answers["project_slug"]
     print(f"\nCreated {slug}. {git_note}".rstrip())
     if kept:
         print(kept_note(kept))
+    commit = ""
+    if cruft and answers["init_git"] is True:
+        commit = '  git init && git add --all && git commit -m "First commit"  # .cruft.json too\n'
     print(
         "Next steps:\n"
         f"  cd {where_to_cd(Path.cwd(), os.environ.get('PWD'))}\n"
+        f"{commit}"
         "  make install     # a .venv with the project (editable) and its dev tools\n"
         "  make train       # train on digits; prints the run folder and the final metrics\n"
         "  make test        # the project's own tests"

@@ -343,14 +343,38 @@ def test_replayed_bad_answer_is_refused_with_one_line_and_nothing_on_disk(
 
 
 def test_replayed_good_answers_bake(tmp_path, replay_file):
+    """The folders that cookiecutter records with the answers (`_output_dir`, `_repo_dir`, those
+    of the bake it recorded) are replaced by the replay's own: a record made elsewhere works."""
+    elsewhere = tmp_path / "elsewhere"
+    folders = {"_output_dir": str(elsewhere), "_repo_dir": str(elsewhere / "template")}
     replay, config = replay_with(
-        replay_file, tmp_path, project_slug="replayed", framework="sklearn"
+        replay_file, tmp_path, project_slug="replayed", framework="sklearn", **folders
     )
     status, lines = run_cookiecutter(
         "--replay-file", replay, "--config-file", config, ROOT, cwd=tmp_path
     )
     assert status == 0, lines
     assert (tmp_path / "replayed" / "src" / "my_project" / "models.py").is_file()
+    assert not elsewhere.exists()
+
+
+def test_replay_of_an_edited_record_is_refused_with_one_line_and_nothing_on_disk(
+    tmp_path, replay_file
+):
+    """`--replay` reads cookiecutter's record of the last bake of this template, in its replay
+    folder: an edited record is checked as a --replay-file is."""
+    work = tmp_path / "work"
+    work.mkdir()
+    replay, config = replay_with(replay_file, tmp_path, package_name="antlr4")
+    record = tmp_path / "cookiecutter" / "replay" / f"{ROOT.name}.json"
+    record.parent.mkdir()
+    replay.rename(record)
+    status, lines = run_cookiecutter(
+        "--replay", "--config-file", config, "-o", "out", ROOT, cwd=work
+    )
+    assert status == 1
+    assert len(lines) == 1 and lines[0].startswith("Invalid package_name 'antlr4': it "), lines
+    assert list(work.iterdir()) == []
 
 
 def test_pre_gen_hook_refuses_bad_answers_as_it_is_rendered():
