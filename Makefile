@@ -12,19 +12,27 @@ TEMPLATE_RUFF := --config devtools/ruff-template.toml
 
 .PHONY: demo test bench mutation docs lint clean
 
-$(VENV)/.installed: pyproject.toml Makefile
+# What `make demo` needs: torch and cookiecutter (the `demo` group)
+$(VENV)/.base: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --group demo
+	touch $@
+
+# Everything else: the `test` group
+$(VENV)/.installed: $(VENV)/.base
 	$(BIN)/python -m pip install --quiet --group test
 	touch $@
 
-# Bake the template with its default answers, then use the generated project's own Makefile
-# (its own .venv) to install it and train on the digits data set.
-demo: $(VENV)/.installed
+# Bake the template with its default answers, then use the generated project's own Makefile to
+# install it and train on the digits data set. Its .venv sees this one's torch (devtools/venv.py),
+# so `make install` keeps that torch instead of downloading another.
+demo: $(VENV)/.base
 	rm -rf $(DEMO_DIR)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
-	$(MAKE) -C $(DEMO_DIR)/my-project install train TORCH="$(TORCH)"
+	$(BIN)/python -m devtools.venv $(DEMO_DIR)/my-project/.venv
+	$(MAKE) -C $(DEMO_DIR)/my-project install train
 
 test: $(VENV)/.installed lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup

@@ -1,4 +1,6 @@
-"""Virtual environments for baked projects, installed the way a user installs them."""
+"""Virtual environments for baked projects, installed the way a user installs them.
+
+`python -m devtools.venv PATH` makes one at PATH (`make demo` does, for the demo project)."""
 
 import subprocess
 import sys
@@ -14,7 +16,7 @@ def make_venv(venv: Path) -> Path:
     purelib = subprocess.run(
         [venv / "bin" / "python", "-c", ask], capture_output=True, text=True, check=True
     ).stdout.strip()
-    Path(purelib, "template-test-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    Path(purelib, "template-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
 
 
@@ -24,3 +26,7 @@ def pip_install(venv: Path, *requirements: str) -> None:
     done = subprocess.run([*command, "--quiet", *requirements], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"pip install {' '.join(requirements)} failed:\n{done.stderr}")
+
+
+if __name__ == "__main__":
+    make_venv(Path(sys.argv[1]))

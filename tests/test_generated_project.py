@@ -2,6 +2,8 @@
 them in one shared environment, each passing its own tests and training to >= 0.95."""
 
 import json
+import os
+import shutil
 import subprocess
 
 import pytest
@@ -139,3 +141,24 @@ def test_a_run_error_is_one_line_and_exit_status_1(installed_project, tmp_path):
     assert done.returncode == 1
     lines = (done.stdout + done.stderr).strip().splitlines()
     assert len(lines) == 1 and f"ckpt_path: no file at {tmp_path}/missing.ckpt" in lines[0], lines
+
+
+def test_make_install_keeps_an_existing_environment_and_its_torch(default_project, tmp_path):
+    """`make install VENV=<yours>` neither makes the environment again (PYTHON cannot run) nor
+    installs torch where one imports (TORCH names none that exists): it installs the project."""
+    project = shutil.copytree(default_project, tmp_path / default_project.name)  # pip writes there
+    venv = make_venv(tmp_path / "venv")  # sees this environment's torch
+    environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    done = subprocess.run(
+        ["make", "install", f"VENV={venv}", "PYTHON=false", "TORCH=torch==0.0.0"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "import torch" in done.stdout  # the check ran and was enough
+    helped = subprocess.run(
+        [venv / "bin" / f"{project.name}-train", "--help"], capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "train" in helped.stdout, helped.stderr[-3000:]
