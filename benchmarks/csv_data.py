@@ -121,7 +121,8 @@ def worker(measurement: str, csv: str, variant: str) -> dict:
                 data.split_rows(labels, **SPLIT)
 
     def peak_mb() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KiB on Linux
+        return peak / (2**20 if sys.platform == "darwin" else 1024)
 
     if measurement == "traced":
         tracemalloc.start()

@@ -17,12 +17,12 @@ import os
 import platform
 import shutil
 import subprocess
-import tomllib
 from collections import Counter
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
+from devtools.compat import tomllib
 from devtools.venv import make_venv, pip_install
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,6 @@ import ast
 import json
 import subprocess
 import sys
-import tomllib
 from email.headerregistry import Address
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, Template
 from packaging.requirements import Requirement
 
 from answer_rules import EMAIL, problems
+from devtools.compat import tomllib
 from local_extensions import jinja_string
 
 DEFAULTS = answers()

@@ -5,7 +5,6 @@ names the field, the value and the rule, and nothing on disk, however cookiecutt
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
 from answer_rules import MAX_LENGTH, RULES, problems
+from devtools.compat import tomllib
 
 HOSTILE = "Ünïcødé \"quoted\" 'single' back\\slash: colon # hash ''' 日本 ✓ 🚀 {curly} $HOME ${x}"
 DEFAULTS = answers()

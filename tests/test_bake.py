@@ -5,12 +5,13 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, load_hook, project_files
+
+from devtools.compat import tomllib
 
 
 def base_files(pkg: str = "my_project") -> set[str]:

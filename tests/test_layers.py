@@ -7,12 +7,12 @@ import itertools
 import subprocess
 import sys
 import tokenize
-import tomllib
 
 import pytest
 from conftest import PROMPTS, ROOT, TEMPLATE, load_hook
 
 from devtools import layers
+from devtools.compat import tomllib
 
 LAYERS = TEMPLATE / "_layers"
 RUFF_CONFIG = ROOT / "devtools" / "ruff-template.toml"

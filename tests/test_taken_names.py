@@ -3,7 +3,6 @@ build tools bring: a package named after one of them would shadow it (the bake w
 breaks). The closure is walked through the installed metadata of this environment, which
 `make test` fills with the generated projects' dependencies (the `test` group)."""
 
-import tomllib
 from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 
 import pytest
@@ -11,6 +10,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from answer_rules import HERE, PACKAGE, TAKEN, package_name_problem, read_taken_names
+from devtools.compat import tomllib
 
 FRAMEWORKS = ["pytorch", "lightning", "sklearn"]
 
