@@ -1,6 +1,6 @@
 """The template repository's own CI (.github/workflows/ci.yml): `make test` on every Python that
-the python_version prompt offers, on Linux and macOS, weekly as well as on changes; actionlint
-and GitHub's workflow schema accept it; the Makefile passes TORCH to pip as the workflow writes it."""
+the python_version prompt offers, on Linux and macOS, weekly as well as on changes;
+GitHub's workflow schema accepts it; the Makefile passes TORCH to pip as the workflow writes it."""
 
 import re
 import shlex
