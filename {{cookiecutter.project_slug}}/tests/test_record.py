@@ -143,9 +143,13 @@ def test_a_piped_training_run_has_no_escape_codes(tmp_path):
     assert "\x1b" not in log.read_text()
 
 
+def without_colour_settings(env) -> dict:
+    return {name: value for name, value in env.items() if name not in ("NO_COLOR", "FORCE_COLOR")}
+
+
 def at_a_terminal(tmp_path, env: dict) -> str:
     """The output of `evaluate ckpt_path=empty.ckpt` at a (pseudo-)terminal, as a person
-    sees it."""
+    sees it; with `env`'s settings, not the colour settings of this process (CI sets NO_COLOR)."""
     import pty
 
     (tmp_path / "empty.ckpt").touch()
@@ -153,7 +157,7 @@ def at_a_terminal(tmp_path, env: dict) -> str:
     process = subprocess.Popen(
         [sys.executable, "-m", f"{PACKAGE}.{EMPTY_CHECKPOINT[0]}", *EMPTY_CHECKPOINT[1:]],
         cwd=tmp_path,
-        env={**os.environ, **env},
+        env={**without_colour_settings(os.environ), **env},
         stdout=child_fd,
         stderr=child_fd,
     )
