@@ -311,11 +311,16 @@ def test_the_hook_lays_exactly_the_chosen_layers(tmp_path):
         "launcher": "slurm",
         "hparam_search": "none",
         "tracker": "wandb",
+        "ci": "gitlab",
+        "pre_commit": False,
+        "docker": True,
     }
     hook = load_hook("post_gen_project", **answers)
     layers = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "_layers"
     chosen = [layer.relative_to(layers).as_posix() for layer in hook.chosen_layers(answers, layers)]
     assert chosen == [
+        "ci/gitlab",
+        "docker/yes",
         "framework/lightning",
         "framework/pytorch+lightning",
         "launcher/slurm",

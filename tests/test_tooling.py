@@ -80,7 +80,6 @@ def test_gitlab_jobs_follow_python_version_and_run_what_github_runs(bake, python
     template = yaml.safe_load((project / ".gitlab-ci.yml").read_text())[".tests"]
     github = [step["run"] for step in workflow_job(bake()).get("steps") if "run" in step]
     assert template["script"] == github  # the same make targets: running one runs both
-    assert template["variables"]["TORCH"] == workflow_job(bake())["env"]["TORCH"]
 
 
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
@@ -112,8 +111,9 @@ def test_the_github_workflow_runs_weekly_and_keeps_its_expressions(default_proje
 def test_ci_steps_run_here_as_shell_commands(bake, tmp_path):
     """The bake that the issue names (ci=github docker=yes pre_commit=yes): the steps of its
     workflow, one shell command each, in a fresh clone of the project's repository. The job's
-    environment is kept but for TORCH (PyTorch's CPU index is out of reach here) and VENV (an
-    environment that sees this one's packages, so nothing is downloaded again)."""
+    environment is kept, with CI set as GitHub sets it, but for TORCH (in CI the Makefile takes
+    PyTorch's CPU index, out of reach here) and VENV (an environment that sees this one's
+    packages, so nothing is downloaded again)."""
     project = bake(ci="github", docker=True, pre_commit=True)
     clone = tmp_path / "checkout"
     subprocess.run(["git", "clone", "--quiet", project, clone], check=True)
@@ -121,12 +121,28 @@ def test_ci_steps_run_here_as_shell_commands(bake, tmp_path):
     steps = [step["run"] for step in job["steps"] if "run" in step]
     assert steps == ["make install", "make lint", "make test"]
     venv = make_venv(tmp_path / "venv")
-    env = environment_for(venv, **{**job["env"], "TORCH": LOCAL_TORCH, "VENV": str(venv)})
+    here = {"CI": "true", "TORCH": LOCAL_TORCH, "VENV": str(venv)}
+    env = environment_for(venv, **{**job["env"], **here})
     for step in steps:
         done = run(["bash", "-e", "-c", step], cwd=clone, env=env)
         assert done.returncode == 0, f"{step}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert "passed" in done.stdout and "failed" not in done.stdout
     assert (clone / ".git/hooks/pre-commit").is_file()  # make install set the hook up
+
+
+@pytest.mark.parametrize(("ci", "torch"), [(None, LOCAL_TORCH), ("true", "torch --index-url")])
+def test_make_install_takes_torchs_cpu_build_in_ci(default_project, tmp_path, ci, torch):
+    """PyPI's Linux torch is a CUDA build of several GB: where CI is set (GitHub, GitLab),
+    `make install` asks PyTorch's CPU index for the newest torch; elsewhere the Makefile's pin."""
+    env = environment_for(tmp_path, VENV=str(tmp_path / "no-venv"))
+    env.pop("CI", None)
+    if ci:
+        env["CI"] = ci
+    done = run(["make", "-n", "install"], cwd=default_project, env=env)
+    (line,) = [line for line in done.stdout.splitlines() if "pip install --quiet torch" in line]
+    assert line.split("pip install --quiet ")[1].startswith(torch), line
+    if ci:
+        assert line.endswith("--index-url https://download.pytorch.org/whl/cpu"), line
 
 
 @pytest.fixture(scope="session")
