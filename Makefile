@@ -1,7 +1,8 @@
 # cookiecutter-hydra-ml: `make demo` bakes and trains the default project, `make test` runs all tests.
 PYTHON ?= python3
 VENV ?= .venv
-# torch goes in first and pinned: a looser spec can pull a multi-GB CUDA build
+# torch goes in first, at the version the tests were run with. On Linux, PyPI's torch is a
+# multi-GB CUDA build: CI passes the CPU one, TORCH="torch==2.13.0 --index-url <CPU index>"
 TORCH ?= torch==2.13.0
 DEMO_DIR ?= build/demo
 BIN := $(VENV)/bin

@@ -122,5 +122,5 @@ def test_the_bakes_below_hold_every_requirement_of_the_template(bake):
 def test_the_makefiles_torch_says_why(default_project, where):
     makefile = (ROOT if where == "template" else default_project) / "Makefile"
     lines = makefile.read_text().splitlines()
-    (index,) = [i for i, line in enumerate(lines) if line.startswith("TORCH ?=")]
-    assert "==" in lines[index] and comments_above(lines, index), lines[index]
+    (index,) = [i for i, line in enumerate(lines) if re.match(r"TORCH \?= torch==", line)]
+    assert comments_above(lines, index), lines[index]

@@ -94,6 +94,7 @@ def test_a_real_sweep_finished_and_then_partial(sweep_of_two, tmp_path):
         ({}, "val_loss", 0),  # a loss is minimized
         ({}, "val_acc", 1),
         ({"hydra": {"sweeper": {"direction": "minimize"}}}, "val_acc", 0),  # the sweeper's own
+        ({"hydra": {"sweeper": {"direction": "maximize"}}}, "val_loss", 0),  # not its metric
     ],
 )
 def test_the_direction_follows_the_metric_or_the_sweeper(tmp_path, settings, metric, best):

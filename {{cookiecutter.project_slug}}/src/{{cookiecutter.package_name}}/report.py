@@ -83,9 +83,10 @@ def swept_keys(jobs: list[Job]) -> list[str]:
 
 
 def direction(metric: str, settings: dict) -> str:
-    """maximize or minimize: the sweeper's own direction if it has one, else by the name."""
+    """maximize or minimize: the sweeper's own direction for the metric it optimized, else by
+    the name (a search that maximized val_acc still ranks val_loss from the lowest)."""
     configured = settings.get("hydra", {}).get("sweeper", {}).get("direction")
-    if isinstance(configured, str):
+    if isinstance(configured, str) and metric == settings.get("optimized_metric", metric):
         return configured
     return "minimize" if metric.endswith("loss") else "maximize"
 
@@ -247,7 +248,7 @@ def show(found: dict, sweep: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0].split(": ", 1)[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     parser.add_argument("sweep", type=Path, help="a sweep folder: outputs/multiruns/<date>/<time>")
     parser.add_argument("--metric", help="the metric to rank by (default: optimized_metric)")
     args = parser.parse_args(argv)
