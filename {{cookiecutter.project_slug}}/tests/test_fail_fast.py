@@ -78,7 +78,8 @@ def test_an_output_folder_that_cannot_be_made_is_named_with_the_reason(tmp_path,
     with pytest.raises(SystemExit) as stopped:
         run_cli("train", f"paths.output_root={tmp_path / 'a_file'}", cwd=tmp_path)
     line = str(stopped.value.code)
-    assert line.startswith(f"hydra.run.dir: cannot make {tmp_path / 'a_file' / 'runs'}")
+    where = tmp_path / "a_file" / "runs"
+    assert line.startswith(f"{command('train')}: error: hydra.run.dir: cannot make {where}")
     assert line.endswith(": Not a directory") and "\n" not in line
     assert [path.name for path in tmp_path.iterdir()] == ["a_file"]
 

@@ -8,6 +8,7 @@ import sys
 import pytest
 from conftest import (
     PACKAGE,
+    command,
     compose_job,
     log_messages,
     module,
@@ -168,7 +169,10 @@ def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run
     before = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
     with pytest.raises(SystemExit) as refused:
         run_cli("train", "debug=fast", f"hydra.run.dir={trained_run}", "seed=7", cwd=tmp_path)
-    message = f"hydra.run.dir: {trained_run} already holds a run (.hydra/config.yaml is there)"
+    message = (
+        f"{command('train')}: error: hydra.run.dir: {trained_run} already holds a run"
+        " (.hydra/config.yaml is there)"
+    )
     assert str(refused.value.code).startswith(message)
     after = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
     assert after == before
@@ -178,7 +182,7 @@ def test_claiming_a_run_folder_makes_its_folders_and_is_exclusive(tmp_path):
     claim = module("run_folder").claim
     claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
     assert (tmp_path / "new" / "run" / ".hydra" / "config.yaml").read_text() == ""
-    with pytest.raises(SystemExit, match=r"^hydra.run.dir: .*run already holds a run"):
+    with pytest.raises(SystemExit, match=r": error: hydra.run.dir: .*run already holds a run"):
         claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
 
 
@@ -186,7 +190,7 @@ def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     (sweep / "multirun.yaml").write_text("an earlier sweep\n")
-    with pytest.raises(SystemExit, match="hydra.sweep.dir: .* already holds a run"):
+    with pytest.raises(SystemExit, match=": error: hydra.sweep.dir: .* already holds a run"):
         run_cli("train", "-m", "seed=1,2", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert [p.name for p in sweep.iterdir()] == ["multirun.yaml"]
 
@@ -279,7 +283,7 @@ def test_runs_started_at_once_into_one_folder_never_share_it(tmp_path):
     ended = started_together(tmp_path, 4, "hydra.run.dir=same")
     assert sorted(code for code, _ in ended) == [0, 1, 1, 1], [out[-2000:] for _, out in ended]
     refusals = [out.strip() for code, out in ended if code == 1]
-    assert all(line.startswith("hydra.run.dir: same already holds a run") for line in refusals)
+    assert all(": error: hydra.run.dir: same already holds a run" in line for line in refusals)
     assert all(len(line.splitlines()) == 1 for line in refusals)
     assert (tmp_path / "same" / "done").is_file() and len(list(tmp_path.glob("same/*.log"))) == 1
 

@@ -52,7 +52,7 @@ def resumable(main: Callable) -> Callable:
         try:
             sys.argv[1:] = continued(sys.argv[1:], given[-1].removeprefix("resume="))
         except RunError as error:
-            raise SystemExit(str(error)) from None
+            raise SystemExit(error_line(str(error))) from None
         return main()
 
     return command

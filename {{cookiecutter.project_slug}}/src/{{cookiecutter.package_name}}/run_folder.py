@@ -10,6 +10,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from . import resume
+from .errors import error_line
 
 
 def claim(folder: Path, marker: str, key: str) -> None:
@@ -23,11 +24,13 @@ def claim(folder: Path, marker: str, key: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         raise SystemExit(
-            f"{key}: {folder} already holds a run ({marker} is there); "
-            f"give a new folder, or leave {key} out for a fresh one"
+            error_line(
+                f"{key}: {folder} already holds a run ({marker} is there); "
+                f"give a new folder, or leave {key} out for a fresh one"
+            )
         ) from None
     except OSError as error:  # not writable, a file in the way, ...: the reason the OS gives
-        raise SystemExit(f"{key}: cannot make {folder}: {error.strerror}") from None
+        raise SystemExit(error_line(f"{key}: cannot make {folder}: {error.strerror}")) from None
 
 
 def continues(folder: Path, resume: Path) -> bool:

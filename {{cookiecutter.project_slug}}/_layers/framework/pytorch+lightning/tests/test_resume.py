@@ -126,7 +126,8 @@ def test_a_folder_that_cannot_continue_is_one_line_and_nothing_is_written(tmp_pa
     with pytest.raises(SystemExit) as refused:
         run_cli("train", "resume=run", cwd=tmp_path)
     message = str(refused.value.code)
-    assert re.match(r"^resume: (no run folder at|.* is not a run folder|.* holds no last)", message)
+    refusal = r": error: resume: (no run folder at|.* is not a run folder|.* holds no last)"
+    assert message.startswith(f"{command('train')}: error: ") and re.search(refusal, message)
     assert "\n" not in message and sorted(tmp_path.rglob("*")) == before
 
 

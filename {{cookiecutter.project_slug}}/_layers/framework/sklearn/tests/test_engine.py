@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import (
     ALL_OPTIONS,
+    command,
     compose_job,
     compose_option,
     log_messages,
@@ -179,5 +180,6 @@ def test_resume_is_one_line_a_fit_has_nothing_to_continue(tmp_path):
     for value in ["latest", str(tmp_path)]:
         with pytest.raises(SystemExit) as refused:
             run_cli("train", f"resume={value}", cwd=tmp_path)
-        assert str(refused.value.code).startswith("resume: this project trains in one step")
+        one_step = f"{command('train')}: error: resume: this project trains in one step"
+        assert str(refused.value.code).startswith(one_step)
     assert list(tmp_path.iterdir()) == []
