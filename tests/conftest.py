@@ -30,6 +30,12 @@ def cookiecutter_config(where: Path) -> Path:
     return config
 
 
+def without_make_flags(environment) -> dict:
+    """The process environment without the flags of an enclosing `make` (`make test` runs
+    pytest), for a test that runs a generated project's own make."""
+    return {k: v for k, v in environment.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+
+
 def render_hook(name: str, rendered_answers: dict) -> str:
     """A hook's source as cookiecutter renders it, with the template's Jinja extensions."""
     environment = StrictEnvironment(context={"cookiecutter": rendered_answers})

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import without_make_flags
 
 from devtools.venv import make_venv, pip_install
 
@@ -148,7 +149,7 @@ def test_make_install_keeps_an_existing_environment_and_its_torch(default_projec
     installs torch where one imports (TORCH names none that exists): it installs the project."""
     project = shutil.copytree(default_project, tmp_path / default_project.name)  # pip writes there
     venv = make_venv(tmp_path / "venv")  # sees this environment's torch
-    environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    environment = without_make_flags(os.environ)
     done = subprocess.run(
         ["make", "install", f"VENV={venv}", "PYTHON=false", "TORCH=torch==0.0.0"],
         cwd=project,
