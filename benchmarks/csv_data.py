@@ -111,6 +111,7 @@ def worker(measurement: str, csv: str, variant: str) -> dict:
     import sklearn.model_selection  # noqa: F401  imported before the clock starts, as pandas
     import torch
     from my_project import data
+    from my_project.harness.tables import split_rows
 
     def read() -> None:
         if variant == "load_csv":
@@ -118,7 +119,7 @@ def worker(measurement: str, csv: str, variant: str) -> dict:
         else:
             labels = pd.read_csv(csv)["label"].to_numpy()
             if variant == "pandas_split":  # the split of the row numbers that load_csv makes
-                data.split_rows(labels, **SPLIT)
+                split_rows(labels, **SPLIT)
 
     def peak_mb() -> float:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KiB on Linux

@@ -25,19 +25,24 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "data/README.md",
         "pyproject.toml",
         f"{src}/__init__.py",
-        f"{src}/config_schemas.py",
-        f"{src}/console.py",
-        f"{src}/curves.py",
         f"{src}/data.py",
-        f"{src}/errors.py",
         f"{src}/paths.py",
-        f"{src}/record.py",
-        f"{src}/report.py",
-        f"{src}/results.py",
-        f"{src}/resume.py",
-        f"{src}/run_folder.py",
-        f"{src}/summary.py",
-        f"{src}/tracking.py",
+        f"{src}/harness/__init__.py",
+        f"{src}/harness/README.md",
+        f"{src}/harness/config_schemas.py",
+        f"{src}/harness/console.py",
+        f"{src}/harness/curves.py",
+        f"{src}/harness/errors.py",
+        f"{src}/harness/features.py",
+        f"{src}/harness/record.py",
+        f"{src}/harness/report.py",
+        f"{src}/harness/resolvers.py",
+        f"{src}/harness/results.py",
+        f"{src}/harness/resume.py",
+        f"{src}/harness/run_folder.py",
+        f"{src}/harness/summary.py",
+        f"{src}/harness/tables.py",
+        f"{src}/harness/tracking.py",
         f"{src}/configs/__init__.py",
         f"{src}/configs/data/csv.yaml",
         f"{src}/configs/data/digits.yaml",
@@ -69,9 +74,9 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
     src = f"src/{pkg}"
     torch = {
         f"{src}/models.py",
-        f"{src}/checkpoints.py",
+        f"{src}/harness/checkpoints.py",
         f"{src}/loaders.py",
-        f"{src}/torch_schemas.py",
+        f"{src}/harness/torch_schemas.py",
         f"{src}/configs/model/mlp.yaml",
         f"{src}/configs/model/cnn.yaml",
         f"{src}/configs/optimizer/adam.yaml",
@@ -101,7 +106,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_engine.py",
     }
     if framework == "pytorch":
-        return torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/distributed.py"}
+        return torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/harness/distributed.py"}
     if framework == "lightning":
         return (
             torch
@@ -109,7 +114,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
             | {
                 f"{src}/lit_module.py",
                 f"{src}/datamodule.py",
-                f"{src}/callbacks.py",
+                f"{src}/harness/callbacks.py",
                 f"{src}/configs/trainer/cpu.yaml",
                 f"{src}/configs/trainer/gpu.yaml",
                 f"{src}/configs/trainer/ddp.yaml",
@@ -144,7 +149,7 @@ def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
     return {
         "tests/test_launcher.py",
         f"src/{pkg}/configs/hydra/launcher/slurm.yaml",
-        f"src/{pkg}/requeue.py",
+        f"src/{pkg}/harness/requeue.py",
     }
 
 
@@ -293,9 +298,9 @@ def test_custom_names_reach_files_package_and_commands(bake):
         "cat-classifier-train": "cats.train:main",
         "cat-classifier-evaluate": "cats.evaluate:main",
         "cat-classifier-predict": "cats.predict:main",
-        "cat-classifier-report": "cats.report:main",
+        "cat-classifier-report": "cats.harness.report:main",
     }
-    assert "from . import paths, results" in (project / "src/cats/train.py").read_text()
+    assert "from .harness import results, resume" in (project / "src/cats/train.py").read_text()
     assert (
         "_target_: cats.data.load_digits"
         in (project / "src/cats/configs/data/digits.yaml").read_text()

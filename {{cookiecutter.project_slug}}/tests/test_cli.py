@@ -1,11 +1,13 @@
 """The command line: --help, --cfg, tab completion and the installed commands."""
 
+import importlib
 import json
 import os
 import re
 import subprocess
 import sys
 from importlib.metadata import entry_points, packages_distributions, requires
+from pathlib import Path
 
 import pytest
 import yaml
@@ -147,5 +149,21 @@ def test_commands_are_installed_under_this_project_name():
         f"{DISTRIBUTION}-train": f"{PACKAGE}.train:main",
         f"{DISTRIBUTION}-evaluate": f"{PACKAGE}.evaluate:main",
         f"{DISTRIBUTION}-predict": f"{PACKAGE}.predict:main",
-        f"{DISTRIBUTION}-report": f"{PACKAGE}.report:main",
+        f"{DISTRIBUTION}-report": f"{PACKAGE}.harness.report:main",
     }
+
+
+def test_every_import_the_readmes_show_works():
+    """What the READMEs tell users to import (`from <package>.x import y`, `<package>.x`) is
+    there: a module moved into harness/ without its documentation fails here."""
+    project = Path(__file__).resolve().parents[1]
+    readmes = [project / "README.md", project / "data" / "README.md"]
+    readmes.append(project / "src" / PACKAGE / "harness" / "README.md")
+    text = "\n".join(readme.read_text() for readme in readmes)
+    shown = re.findall(rf"from ({PACKAGE}[\w.]*) import (\w+)", text)
+    modules = set(re.findall(rf"\b{PACKAGE}(?:\.\w+)+", text))
+    assert shown  # the READMEs do show imports (paths): a changed pattern fails here
+    for name, attribute in shown:
+        assert hasattr(importlib.import_module(name), attribute), f"from {name} import {attribute}"
+    for name in modules:
+        importlib.import_module(name)

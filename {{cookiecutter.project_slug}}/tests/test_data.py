@@ -9,7 +9,9 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 
 data = module("data")
-RunError = module("errors").RunError
+inputs = module("harness.features")
+tables = module("harness.tables")
+RunError = module("harness.errors").RunError
 
 
 def numbered(n: int = 100):
@@ -81,17 +83,17 @@ def test_labels_become_class_indices_and_the_classes_keep_what_they_were(labels,
 
 
 def test_class_indices_follow_the_sorted_labels():
-    y, classes = data.class_indices(np.array([10, 2, 7, 2]))
+    y, classes = tables.class_indices(np.array([10, 2, 7, 2]))
     assert classes == [2, 7, 10] and y.tolist() == [2, 0, 1, 0]
-    y, classes = data.class_indices(np.array(["b", "a", "b"]))
+    y, classes = tables.class_indices(np.array(["b", "a", "b"]))
     assert classes == ["a", "b"] and y.tolist() == [1, 0, 1]
 
 
 def test_given_classes_fix_the_indices_and_refuse_other_labels():
-    y, classes = data.class_indices(np.array([7, 3]), classes=[3, 5, 7])
+    y, classes = tables.class_indices(np.array([7, 3]), classes=[3, 5, 7])
     assert classes == [3, 5, 7] and y.tolist() == [2, 0]
     with pytest.raises(RunError, match=r"^data: labels \[9\] are not among .* \[3, 5, 7\]$"):
-        data.class_indices(np.array([3, 9]), classes=[3, 5, 7])
+        tables.class_indices(np.array([3, 9]), classes=[3, 5, 7])
 
 
 @pytest.mark.parametrize(
@@ -108,7 +110,7 @@ def test_given_classes_fix_the_indices_and_refuse_other_labels():
 )
 def test_labels_that_would_train_a_wrong_model_are_refused(labels, message):
     with pytest.raises(RunError, match=f"^data: {message}"):
-        data.class_indices(np.array(labels))
+        tables.class_indices(np.array(labels))
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
@@ -299,7 +301,7 @@ def test_csv_splits_are_those_of_split_on_the_same_table(tmp_path):
 def test_table_rows_are_the_rows_in_order_whatever_the_block():
     columns = [np.arange(10, dtype=np.float32) * scale for scale in (1, 10, 100)]
     order = np.array([7, 0, 9, 3, 4])
-    rows = data.table_rows(columns, order, rows=10, block=3)
+    rows = tables.table_rows(columns, order, rows=10, block=3)
     assert rows.tolist() == np.stack(columns, axis=1)[order].tolist()
     assert rows.dtype == np.float32 and rows.flags.c_contiguous
 
@@ -361,21 +363,21 @@ def write_rows(path, header: str, *rows: str):
 
 
 def test_rows_are_read_in_order_into_the_models_columns_and_shape(tmp_path):
-    features = data.Features((1, 2), ["a", "b"])
+    features = inputs.Features((1, 2), ["a", "b"])
     table = write_rows(tmp_path / "rows.csv", "b,a", "1,2", "3,4.5", "-1,0")
-    x = data.load_rows(table, features)
+    x = inputs.load_rows(table, features)
     assert x.tolist() == [[[2, 1]], [[4.5, 3]], [[0, -1]]]  # a then b, as the model takes them
     assert x.dtype == np.float32 and x.shape == (3, 1, 2)
 
 
 def test_rows_without_known_names_need_as_many_columns_as_features(tmp_path):
-    unnamed = data.Features((3,))
+    unnamed = inputs.Features((3,))
     table = write_rows(tmp_path / "rows.csv", "x,y,z", "1,2,3")
-    assert data.load_rows(table, unnamed).tolist() == [[1, 2, 3]]
+    assert inputs.load_rows(table, unnamed).tolist() == [[1, 2, 3]]
     table = write_rows(tmp_path / "rows.csv", "x,y,z,label", "1,2,3,0")
     message = r"^input: .*rows\.csv has 4 columns, but the model takes 3 features \(one column each"
     with pytest.raises(RunError, match=message):
-        data.load_rows(table, unnamed)
+        inputs.load_rows(table, unnamed)
 
 
 @pytest.mark.parametrize(
@@ -391,10 +393,10 @@ def test_rows_without_known_names_need_as_many_columns_as_features(tmp_path):
     ],
 )
 def test_rows_whose_columns_are_not_the_models_features_are_one_line(tmp_path, header, wrong):
-    features = data.Features((4,), ["a", "b", "c", "d"])
+    features = inputs.Features((4,), ["a", "b", "c", "d"])
     table = write_rows(tmp_path / "rows.csv", header, ",".join(["1"] * len(header.split(","))))
     with pytest.raises(RunError) as refused:
-        data.load_rows(table, features, "input")
+        inputs.load_rows(table, features, "input")
     assert str(refused.value) == (
         f"input: the columns of {table} are not the 4 features the model was trained on "
         f"('a', 'b', 'c' and 1 more): {wrong}"
@@ -416,22 +418,23 @@ def test_rows_whose_columns_are_not_the_models_features_are_one_line(tmp_path, h
 def test_rows_that_cannot_be_read_are_one_line_naming_the_key(tmp_path, rows, message):
     (tmp_path / "rows.csv").write_text(rows)
     with pytest.raises(RunError, match=rf"^input: .*rows\.csv {message}"):
-        data.load_rows(tmp_path / "rows.csv", data.Features((2,), ["a", "b"]))
+        inputs.load_rows(tmp_path / "rows.csv", inputs.Features((2,), ["a", "b"]))
 
 
 def test_rows_with_a_nan_or_missing_are_one_line_naming_the_key(tmp_path):
     with pytest.raises(RunError, match=r"^input: sample 1 has a NaN or infinite feature"):
-        data.load_rows(write_rows(tmp_path / "nan.csv", "a,b", "1,2", "inf,3"), data.Features((2,)))
+        rows = write_rows(tmp_path / "nan.csv", "a,b", "1,2", "inf,3")
+        inputs.load_rows(rows, inputs.Features((2,)))
     with pytest.raises(RunError, match=r"^input: no file at .*missing\.csv"):
-        data.load_rows(tmp_path / "missing.csv", data.Features((2,)))
+        inputs.load_rows(tmp_path / "missing.csv", inputs.Features((2,)))
 
 
 def test_features_saved_in_a_checkpoint_must_fit_the_sample_shape():
-    saved = data.Features.saved([1, 2], ("a", "b"))
-    assert saved == data.Features((1, 2), ["a", "b"]) and saved.count == 2
-    assert data.Features.saved([3], None) == data.Features((3,), None)
+    saved = inputs.Features.saved([1, 2], ("a", "b"))
+    assert saved == inputs.Features((1, 2), ["a", "b"]) and saved.count == 2
+    assert inputs.Features.saved([3], None) == inputs.Features((3,), None)
     with pytest.raises(ValueError, match=r"^3 feature names for samples of shape \(1, 2\)$"):
-        data.Features.saved([1, 2], ["a", "b", "c"])
+        inputs.Features.saved([1, 2], ["a", "b", "c"])
 
 
 def splits_with_test_rows(x, feature_names=None) -> "data.Splits":
@@ -443,9 +446,9 @@ def splits_with_test_rows(x, feature_names=None) -> "data.Splits":
 def test_the_test_split_is_predicted_in_the_models_order_and_shape():
     x = np.arange(8, dtype=np.float32).reshape(2, 4)  # samples [0, 1, 2, 3] and [4, 5, 6, 7]
     splits = splits_with_test_rows(x, ["a", "b", "c", "d"])
-    reordered = data.samples_to_predict(splits, data.Features((2, 2), ["d", "c", "b", "a"]))
+    reordered = inputs.samples_to_predict(splits, inputs.Features((2, 2), ["d", "c", "b", "a"]))
     assert reordered.tolist() == [[[3, 2], [1, 0]], [[7, 6], [5, 4]]]
-    assert data.samples_to_predict(splits, data.Features((1, 4))).tolist() == [
+    assert inputs.samples_to_predict(splits, inputs.Features((1, 4))).tolist() == [
         [[0, 1, 2, 3]],
         [[4, 5, 6, 7]],
     ]
@@ -454,9 +457,9 @@ def test_the_test_split_is_predicted_in_the_models_order_and_shape():
 def test_a_test_split_whose_features_are_not_the_models_is_one_line():
     x = np.zeros((2, 4), dtype=np.float32)
     with pytest.raises(RunError) as refused:
-        data.samples_to_predict(
+        inputs.samples_to_predict(
             splits_with_test_rows(x, ["a", "b", "c", "d"]),
-            data.Features((4,), ["a", "b", "c", "x"]),
+            inputs.Features((4,), ["a", "b", "c", "x"]),
         )
     assert str(refused.value) == (
         "data: the columns of the data set are not the 4 features the model was trained on "
@@ -464,4 +467,4 @@ def test_a_test_split_whose_features_are_not_the_models_is_one_line():
     )
     message = r"^data: the samples of the data set have 4 features, but the model takes 5$"
     with pytest.raises(RunError, match=message):
-        data.samples_to_predict(splits_with_test_rows(x), data.Features((5,), list("abcde")))
+        inputs.samples_to_predict(splits_with_test_rows(x), inputs.Features((5,), list("abcde")))

@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import PACKAGE, command, module, run_cli
 
-config_schemas = module("config_schemas")
+config_schemas = module("harness.config_schemas")
 
 
 def refusal(tmp_path, capfd, entry_point: str, *overrides: str, expect_files=()) -> str:

@@ -10,6 +10,7 @@ import pytest
 from conftest import PACKAGE, compose_job, module
 
 paths = module("paths")
+resolvers = module("harness.resolvers")
 
 APP = textwrap.dedent(f"""
     import json, os
@@ -77,7 +78,8 @@ def test_a_missing_input_file_is_named_by_its_config_key(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "here.csv").write_text("x\n")
     assert paths.existing_file("here.csv", "data.path") == tmp_path / "here.csv"
-    with pytest.raises(module("errors").RunError, match=r"^ckpt_path: no file at .*missing\.pt"):
+    RunError = module("harness.errors").RunError
+    with pytest.raises(RunError, match=r"^ckpt_path: no file at .*missing\.pt"):
         paths.existing_file("missing.pt", "ckpt_path")
 
 
@@ -123,4 +125,4 @@ LAUNCH = "/home/ada/project"  # where a command was launched, in the examples be
     ],
 )
 def test_checkpoint_run_names_the_training_run_of_a_checkpoint(ckpt_path, output_root, name):
-    assert paths.checkpoint_run(ckpt_path, output_root, LAUNCH) == name
+    assert resolvers.checkpoint_run(ckpt_path, output_root, LAUNCH) == name

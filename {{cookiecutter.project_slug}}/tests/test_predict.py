@@ -10,7 +10,7 @@ from conftest import compose_job, log_messages, module, read_json, run_cli, the_
 from hydra.utils import instantiate
 
 engine = module("engine")
-RunError = module("errors").RunError
+RunError = module("harness.errors").RunError
 
 
 def read_predictions(folder) -> list[dict]:

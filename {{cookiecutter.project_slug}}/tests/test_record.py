@@ -10,19 +10,19 @@ import pytest
 from conftest import PACKAGE, compose_job, module, options, read_json, run_command
 from hydra.utils import instantiate
 
-console = module("console")
-curves = module("curves")
-record = module("record")
-summary = module("summary")
-tracking = module("tracking")
-RunError = module("errors").RunError
+console = module("harness.console")
+curves = module("harness.curves")
+record = module("harness.record")
+summary = module("harness.summary")
+tracking = module("harness.tracking")
+RunError = module("harness.errors").RunError
 
 
 def test_resolved_config_holds_values_not_interpolations(trained_run):
     import yaml
 
     resolved = yaml.safe_load((trained_run / record.RESOLVED_CONFIG).read_text())
-    assert resolved["logger"]["_target_"].startswith(f"{PACKAGE}.tracking.")
+    assert resolved["logger"]["_target_"].startswith(f"{PACKAGE}.harness.tracking.")
     assert "${" not in (trained_run / record.RESOLVED_CONFIG).read_text()
     assert resolved["seed"] == 42 and resolved["tags"] == ["debug"]
 

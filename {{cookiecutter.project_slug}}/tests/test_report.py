@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import PACKAGE, module, read_json
 
-report = module("report")
+report = module("harness.report")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -146,7 +146,7 @@ def test_help_is_instant():
     libraries)."""
     probe = (
         "import sys\n"
-        f"from {PACKAGE} import report\n"
+        f"from {PACKAGE}.harness import report\n"
         "try:\n"
         "    report.main(['--help'])\n"
         "except SystemExit:\n"

@@ -6,8 +6,8 @@ import logging
 import pytest
 from conftest import module
 
-results = module("results")
-RunError = module("errors").RunError
+results = module("harness.results")
+RunError = module("harness.errors").RunError
 
 
 def read_rows(path):

@@ -20,7 +20,7 @@ from conftest import (
 from hydra.errors import InstantiationException
 
 engine = module("engine")
-RunError = module("errors").RunError
+RunError = module("harness.errors").RunError
 
 
 def test_training_run_writes_its_artifacts(trained_run):
@@ -124,7 +124,7 @@ def test_multirun_gives_one_folder_per_job(sweep_of_two):
     for job, seed in zip(jobs, ["seed=1", "seed=2"], strict=True):
         assert seed in (job / ".hydra/overrides.yaml").read_text()
         assert (job / engine.CHECKPOINT).is_file() and (job / "metrics.json").is_file()
-    found = module("report").report(sweep)  # <project>-report on the finished sweep
+    found = module("harness.report").report(sweep)  # <project>-report on the finished sweep
     assert [(row["job"], row["status"], row["seed"]) for row in found["table"]] == [
         (0, "done", "1"),
         (1, "done", "2"),
@@ -179,7 +179,7 @@ def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run
 
 
 def test_claiming_a_run_folder_makes_its_folders_and_is_exclusive(tmp_path):
-    claim = module("run_folder").claim
+    claim = module("harness.run_folder").claim
     claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
     assert (tmp_path / "new" / "run" / ".hydra" / "config.yaml").read_text() == ""
     with pytest.raises(SystemExit, match=r": error: hydra.run.dir: .*run already holds a run"):
@@ -215,7 +215,7 @@ def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv
     table.write_text("\n".join([*shifted, shifted[-1].rsplit(",", 1)[0] + ",11"]) + "\n")
     with pytest.raises(InstantiationException) as refused:  # what instantiate(cfg.data) raises
         module("evaluate").evaluate(cfg)
-    message = str(module("errors").run_error(refused.value))
+    message = str(module("harness.errors").run_error(refused.value))
     assert message.startswith("data: labels [11] are not among the model's classes [1, 2, ")
 
 
@@ -293,7 +293,7 @@ def test_a_run_takes_no_folder_of_another_run_with_resume(trained_run, tmp_path)
     (test_resume.py: a run continues its own)."""
     from omegaconf import OmegaConf
 
-    callback = module("run_folder").OneRunPerFolder()
+    callback = module("harness.run_folder").OneRunPerFolder()
 
     def config(resume):
         hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}

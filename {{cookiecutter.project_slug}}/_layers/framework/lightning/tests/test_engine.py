@@ -21,8 +21,8 @@ from conftest import (
 from hydra.utils import instantiate
 
 engine = module("engine")
-Features = module("data").Features
-RunError = module("errors").RunError
+Features = module("harness.features").Features
+RunError = module("harness.errors").RunError
 train = module("train")
 
 
@@ -220,7 +220,7 @@ def test_quiet_lightning_drops_the_cloud_logger_tip(caplog):
 def test_importing_a_module_changes_no_logging_or_warnings():
     lightning_logger = logging.getLogger("lightning")
     handlers, filters = list(lightning_logger.handlers), list(warnings.filters)
-    for name in ["engine", "lit_module", "datamodule", "callbacks", "train", "evaluate"]:
+    for name in ["engine", "lit_module", "datamodule", "harness.callbacks", "train", "evaluate"]:
         importlib.reload(module(name))
     assert lightning_logger.handlers == handlers
     assert warnings.filters == filters
@@ -271,7 +271,7 @@ def test_a_callback_monitoring_an_unknown_metric_is_refused_before_training(tmp_
 def test_the_progress_bar_is_shown_only_at_a_terminal(tmp_path, monkeypatch):
     cfg = compose_job("train", [], output_dir=tmp_path)
     assert engine.make_trainer(cfg, tmp_path).progress_bar_callback is None  # output captured
-    monkeypatch.setattr(module("console"), "interactive", lambda: True)
+    monkeypatch.setattr(module("harness.console"), "interactive", lambda: True)
     bar = engine.make_trainer(cfg, tmp_path).progress_bar_callback
     assert type(bar).__name__ == "TQDMProgressBar" and bar.refresh_rate == 10
 

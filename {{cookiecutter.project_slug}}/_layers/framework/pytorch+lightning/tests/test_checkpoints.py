@@ -6,9 +6,9 @@ import torch
 from conftest import PACKAGE, module
 from torch import nn
 
-checkpoints = module("checkpoints")
+checkpoints = module("harness.checkpoints")
 models = module("models")
-RunError = module("errors").RunError
+RunError = module("harness.errors").RunError
 
 
 def test_a_checkpoint_is_read_as_plain_values(tmp_path):

@@ -6,7 +6,7 @@ from conftest import PACKAGE, compose_job, module
 from torch import nn
 
 models = module("models")
-RunError = module("errors").RunError
+RunError = module("harness.errors").RunError
 
 
 def test_mlp_flattens_and_stacks_its_hidden_layers():

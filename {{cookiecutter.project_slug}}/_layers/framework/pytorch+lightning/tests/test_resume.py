@@ -1,5 +1,5 @@
 """Interrupted runs continue in their own folder: a last checkpoint every epoch, SIGTERM's one
-line, `resume=<run folder>` and `resume=latest` (resume.py)."""
+line, `resume=<run folder>` and `resume=latest` (harness/resume.py)."""
 
 import csv
 import os
@@ -13,12 +13,14 @@ import pytest
 from conftest import PACKAGE, command, module, read_json, run_cli, the_run_folder
 
 engine = module("engine")
-resume = module("resume")
+resume = module("harness.resume")
+RunError = module("harness.errors").RunError
 
 # a real SIGTERM from the process to itself, right after metrics.csv gets the row of epoch 3
 SIGNAL_AT_EPOCH_3 = textwrap.dedent(f"""
     import os, signal, sys
-    from {PACKAGE} import results, train
+    from {PACKAGE} import train
+    from {PACKAGE}.harness import results
     append = results.append_row
     def append_then_signal(path, row):
         append(path, row)
@@ -103,7 +105,7 @@ def test_latest_is_the_run_whose_last_checkpoint_was_written_last(tmp_path):
     newest = make_run(tmp_path / "multiruns" / "d" / "t" / "0", age=5)
     make_run(tmp_path / "runs" / "d" / "newer_but_no_checkpoint", last=False)
     assert resume.latest(tmp_path, engine.LAST_CHECKPOINT) == newest
-    with pytest.raises(module("errors").RunError, match="^resume=latest: no run under"):
+    with pytest.raises(RunError, match="^resume=latest: no run under"):
         resume.latest(tmp_path / "runs" / "d" / "older", engine.LAST_CHECKPOINT)
 
 
@@ -141,7 +143,7 @@ def test_reopening_keeps_the_rows_of_the_checkpoints_epochs_and_drops_the_end_ma
         "2,0.6",
     ]
     assert not (tmp_path / "FAILED").exists()
-    with pytest.raises(module("errors").RunError, match="trained its 4 epochs already"):
+    with pytest.raises(RunError, match="trained its 4 epochs already"):
         resume.reopen(tmp_path, 4, 4)
 
 
@@ -161,12 +163,12 @@ def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(train
 
 
 def test_a_run_continues_its_own_folder_while_epochs_are_left(trained_run):
-    """The run-folder claim lets `resume=<the run folder>` take it again (run_folder.py)."""
+    """The run-folder claim lets `resume=<the run folder>` take it again (harness/run_folder.py)."""
     from omegaconf import OmegaConf
 
     hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}
     config = {"hydra": hydra, "resume": str(trained_run), "trainer": {"max_epochs": 1000}}
-    module("run_folder").OneRunPerFolder().on_run_start(OmegaConf.create(config))  # no exit
+    module("harness.run_folder").OneRunPerFolder().on_run_start(OmegaConf.create(config))  # no exit
 
 
 def test_the_last_checkpoint_loads_with_weights_only(trained_run):
@@ -182,5 +184,5 @@ def test_resume_must_name_the_runs_own_folder(tmp_path):
 
     other = make_run(tmp_path / "other")
     cfg = compose_job("train", ["debug=fast", f"resume={other}"], output_dir=tmp_path / "new")
-    with pytest.raises(module("errors").RunError, match=r"^resume: continues a run in its own"):
+    with pytest.raises(RunError, match=r"^resume: continues a run in its own"):
         module("train").train(cfg)

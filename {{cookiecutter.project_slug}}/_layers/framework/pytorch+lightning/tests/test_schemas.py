@@ -1,4 +1,4 @@
-"""The typed schemas of the optimizer, loader and trainer configs (torch_schemas.py,
+"""The typed schemas of the optimizer, loader and trainer configs (harness/torch_schemas.py,
 schemas.py): a wrong value stops `train` with one line, before torch is imported."""
 
 import pytest

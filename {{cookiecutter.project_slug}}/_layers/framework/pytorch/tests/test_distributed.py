@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import PACKAGE, module, read_json, run_cli, the_run_folder
 
-distributed = module("distributed")
+distributed = module("harness.distributed")
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ from hydra.utils import instantiate
 from torch import nn
 
 engine = module("engine")
-Features = module("data").Features
-RunError = module("errors").RunError
+Features = module("harness.features").Features
+RunError = module("harness.errors").RunError
 train = module("train")
 CPU = torch.device("cpu")
 

@@ -18,8 +18,8 @@ from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
 
 engine = module("engine")
-Features = module("data").Features
-RunError = module("errors").RunError
+Features = module("harness.features").Features
+RunError = module("harness.errors").RunError
 train = module("train")
 
 

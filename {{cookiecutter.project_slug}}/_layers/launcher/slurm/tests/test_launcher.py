@@ -11,7 +11,7 @@ def test_the_slurm_launcher_config_names_submitit_and_the_job_resources():
     with initialize_config_module(f"{PACKAGE}.configs", version_base="1.3"):
         cfg = compose("train", ["hydra/launcher=slurm"], return_hydra_config=True)
     launcher = cfg.hydra.launcher
-    assert launcher._target_ == f"{PACKAGE}.requeue.RequeuingSlurmLauncher"
+    assert launcher._target_ == f"{PACKAGE}.harness.requeue.RequeuingSlurmLauncher"
     assert (launcher.timeout_min, launcher.cpus_per_task, launcher.mem_gb) == (60, 4, 16)
     assert (launcher.signal_delay_s, launcher.max_num_timeout) == (120, 3)
 

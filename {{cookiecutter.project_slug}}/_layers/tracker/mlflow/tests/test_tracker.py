@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import compose_job, module, read_json, run_cli
 
-tracking = module("tracking")
+tracking = module("harness.tracking")
 
 
 def client_of(outputs: Path):

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import compose_job, module, read_json
 
-tracking = module("tracking")
+tracking = module("harness.tracking")
 
 
 def read_events(folder: Path):

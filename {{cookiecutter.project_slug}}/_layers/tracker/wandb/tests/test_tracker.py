@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import compose_job, module, read_json, run_cli
 
-tracking = module("tracking")
+tracking = module("harness.tracking")
 BLOCK = 32768  # the log format's block size; each record piece has a 7-byte header
 
 

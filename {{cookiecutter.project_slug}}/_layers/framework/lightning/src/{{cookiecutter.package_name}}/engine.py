@@ -14,11 +14,12 @@ from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig
 
-from . import checkpoints, console
-from .callbacks import AtomicCheckpointIO, EpochRows, RandomState
-from .data import Features, Splits
+from .data import Splits
 from .datamodule import SplitsDataModule
-from .errors import RunError
+from .harness import checkpoints, console
+from .harness.callbacks import AtomicCheckpointIO, EpochRows, RandomState
+from .harness.errors import RunError
+from .harness.features import Features
 from .lit_module import Classifier
 
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
@@ -43,7 +44,7 @@ def quiet_lightning() -> None:
     logging.getLogger("lightning").handlers.clear()
     # Lightning 2.6 advertises a cloud logger at every start; the tracker is the `logger` group
     logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(no_cloud_tip)
-    # a signal's one line is resume.py's, which says how to continue the run
+    # a signal's one line is harness/resume.py's, which says how to continue the run
     logging.getLogger("lightning.pytorch.trainer.connectors.signal_connector").setLevel(
         logging.WARNING
     )
@@ -65,7 +66,7 @@ def make_trainer(cfg: DictConfig, out: Path, on_epoch=None) -> L.Trainer:
     predict have none), writing into the run folder `out`; `on_epoch(row)` receives each
     epoch's metrics, and the checkpoints keep the random generators; they are written
     atomically. The progress bar is left out when no one watches (output to a file or pipe,
-    a sweep job: console.py)."""
+    a sweep job: harness/console.py)."""
     callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
     shown = console.interactive()
     if not shown:

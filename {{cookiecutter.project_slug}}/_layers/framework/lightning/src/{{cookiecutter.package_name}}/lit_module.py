@@ -8,7 +8,7 @@ from torch import nn
 
 from . import models
 from .data import Splits
-from .errors import RunError
+from .harness.errors import RunError
 
 
 class Classifier(L.LightningModule):

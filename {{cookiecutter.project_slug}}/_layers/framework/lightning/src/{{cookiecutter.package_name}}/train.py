@@ -5,13 +5,14 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results, resume
-from .errors import one_line_command, one_line_errors
+from . import paths
+from .harness import results, resume
+from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
-@one_line_command  # a config error: one line, before anything is written (errors.py)
+@one_line_command  # a config error: one line, before anything is written (harness/errors.py)
 @resume.resumable  # `resume=<run folder>`: the run's own overrides, in its own folder
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors
@@ -29,7 +30,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from . import engine
-    from .record import RunRecord
+    from .harness.record import RunRecord
 
     out = paths.output_dir()
     check_metric_names(cfg, engine.METRICS)
@@ -39,9 +40,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if resumed:  # metrics.csv back to the checkpoint's epochs (one line for a broken file)
         resume.reopen(out, engine.epochs_on_disk(out), epochs)
 
-    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py);
+    # the config tree, the tracker's run; metrics.csv, summary.json, the curves (harness/record.py);
     # with trainer=ddp, the first process keeps the record; SIGTERM, SIGINT, SIGHUP: one line
-    # with the command that continues the run (resume.py)
+    # with the command that continues the run (harness/resume.py)
     with (
         RunRecord(cfg) as run,
         resume.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,

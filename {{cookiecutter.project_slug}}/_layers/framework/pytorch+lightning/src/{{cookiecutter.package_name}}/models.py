@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from .errors import RunError
+from .harness.errors import RunError
 
 
 class MLP(nn.Module):

@@ -15,10 +15,12 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torch.utils.data import DataLoader
 
-from . import checkpoints, console, distributed, models
-from .data import Features, Splits
-from .errors import RunError
-from .results import write_atomically
+from . import models
+from .data import Splits
+from .harness import checkpoints, console, distributed
+from .harness.errors import RunError
+from .harness.features import Features
+from .harness.results import write_atomically
 
 log = logging.getLogger(__name__)
 

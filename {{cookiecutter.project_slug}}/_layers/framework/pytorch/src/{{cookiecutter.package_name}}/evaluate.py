@@ -5,13 +5,14 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results
-from .errors import one_line_command, one_line_errors
+from . import paths
+from .harness import results
+from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
-@one_line_command  # a config error: one line, before anything is written (errors.py)
+@one_line_command  # a config error: one line, before anything is written (harness/errors.py)
 @hydra.main(config_path="configs", config_name="eval", version_base="1.3")
 @one_line_errors
 def main(cfg: DictConfig) -> dict[str, float]:

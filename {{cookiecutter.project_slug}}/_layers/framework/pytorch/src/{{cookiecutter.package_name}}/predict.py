@@ -6,13 +6,14 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results
-from .errors import one_line_command, one_line_errors
+from . import paths
+from .harness import results
+from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
-@one_line_command  # a config error: one line, before anything is written (errors.py)
+@one_line_command  # a config error: one line, before anything is written (harness/errors.py)
 @hydra.main(config_path="configs", config_name="predict", version_base="1.3")
 @one_line_errors
 def main(cfg: DictConfig) -> Path:
@@ -27,15 +28,16 @@ def predict(cfg: DictConfig) -> Path:
 
     from hydra.utils import instantiate
 
-    from . import data, engine
+    from . import engine
+    from .harness.features import load_rows, samples_to_predict
     from .loaders import make_loader
 
     device = engine.pick_device(cfg.trainer.device)
     model, classes, features = engine.load_checkpoint(checkpoint, device)
     if rows is None:  # the test split, its labels read as in training
-        x = data.samples_to_predict(instantiate(cfg.data, classes=classes), features)
+        x = samples_to_predict(instantiate(cfg.data, classes=classes), features)
     else:  # the file's columns checked against the features the model was trained on
-        x = data.load_rows(rows, features, "input")
+        x = load_rows(rows, features, "input")
     log.info("Checkpoint: %s", checkpoint)
     proba = engine.predict_proba(model, make_loader(cfg.loader, x), device)
     return results.save_predictions(classes, proba)

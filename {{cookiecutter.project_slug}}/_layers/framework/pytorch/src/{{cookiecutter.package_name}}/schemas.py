@@ -1,9 +1,9 @@
-"""The typed schemas of this project's configs (config_schemas.py says how they work)."""
+"""The typed schemas of this project's configs (harness/config_schemas.py says how they work)."""
 
 from dataclasses import dataclass, field
 
-from .config_schemas import at_least, one_of, register_shared, store
-from .torch_schemas import register_torch
+from .harness.config_schemas import at_least, one_of, register_shared, store
+from .harness.torch_schemas import register_torch
 
 
 @dataclass

@@ -5,14 +5,15 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results, resume
-from .distributed import World, one_run_folder
-from .errors import one_line_command, one_line_errors
+from . import paths
+from .harness import results, resume
+from .harness.distributed import World, one_run_folder
+from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
-@one_line_command  # a config error: one line, before anything is written (errors.py)
+@one_line_command  # a config error: one line, before anything is written (harness/errors.py)
 @resume.resumable  # `resume=<run folder>`: the run's own overrides, in its own folder
 @one_run_folder  # under torchrun, one run folder for all processes
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
@@ -26,9 +27,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     # torch is imported here, not at the top of the file: `--help` and tab completion stay instant
     from hydra.utils import instantiate
 
-    from . import distributed, engine
+    from . import engine
+    from .harness import distributed
+    from .harness.record import RunRecord
     from .loaders import make_loaders
-    from .record import RunRecord
 
     out = paths.output_dir()
     check_metric_names(cfg, engine.METRICS)
@@ -40,8 +42,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if resumed:  # metrics.csv back to the checkpoint's epochs (one line for a broken file)
         resume.reopen(out, engine.epochs_on_disk(out), epochs)
 
-    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py);
-    # SIGTERM, SIGINT, SIGHUP: one line with the command that continues the run (resume.py)
+    # the config tree, the tracker's run; metrics.csv, summary.json, the curves (harness/record.py);
+    # SIGTERM, SIGINT, SIGHUP: one line with the command that continues the run (harness/resume.py)
     with (
         distributed.process_group(world, device),
         RunRecord(cfg, world.is_main) as run,

@@ -7,9 +7,10 @@ import joblib
 import numpy as np
 from sklearn.metrics import accuracy_score, log_loss
 
-from .data import Features, Splits
-from .errors import RunError
-from .results import write_atomically
+from .data import Splits
+from .harness.errors import RunError
+from .harness.features import Features
+from .harness.results import write_atomically
 
 # the file that `train` writes in its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "model.joblib"

@@ -1,6 +1,6 @@
-"""The typed schemas of this project's configs (config_schemas.py says how they work)."""
+"""The typed schemas of this project's configs (harness/config_schemas.py says how they work)."""
 
-from .config_schemas import register_shared
+from .harness.config_schemas import register_shared
 
 
 def register() -> None:

@@ -5,13 +5,14 @@ import logging
 import hydra
 from omegaconf import DictConfig
 
-from . import paths, results, resume
-from .errors import one_line_command, one_line_errors
+from . import paths
+from .harness import results, resume
+from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
 
 
-@one_line_command  # a config error: one line, before anything is written (errors.py)
+@one_line_command  # a config error: one line, before anything is written (harness/errors.py)
 @resume.resumable  # `resume=...` stops with one line: a fit has nothing to continue
 @hydra.main(config_path="configs", config_name="train", version_base="1.3")
 @one_line_errors
@@ -25,14 +26,14 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from . import engine
-    from .record import RunRecord
+    from .harness.record import RunRecord
 
     out = paths.output_dir()
     known = results.reported(engine.METRICS)
     results.check_metric_name("optimized_metric", cfg.optimized_metric, known)
     resume.last_checkpoint(cfg.resume, engine.LAST_CHECKPOINT)  # one line: nothing to continue
 
-    # the config tree, the tracker's run; metrics.csv, summary.json and the curves (record.py)
+    # the config tree, the tracker's run; metrics.csv, summary.json, the curves (harness/record.py)
     with RunRecord(cfg) as run:
         data = instantiate(cfg.data)
         model = instantiate(cfg.model)

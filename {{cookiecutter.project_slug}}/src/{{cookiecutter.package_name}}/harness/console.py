@@ -16,6 +16,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from . import PROJECT
+
 log = logging.getLogger(__name__)
 
 
@@ -73,7 +75,7 @@ def show_config(cfg: DictConfig) -> None:
     """Log the chosen config groups at INFO and the whole resolved config at DEBUG."""
     choices = dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
     # optional groups with no file for their choice (data_model, local) are left out
-    configs = resources.files(f"{__package__}.configs")
+    configs = resources.files(PROJECT).joinpath("configs")
     choices = {g: o for g, o in choices.items() if configs.joinpath(g, f"{o}.yaml").is_file()}
     log.info("%s", config_tree(cfg, choices))
     if log.isEnabledFor(logging.DEBUG):

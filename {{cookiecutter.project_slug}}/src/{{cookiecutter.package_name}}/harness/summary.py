@@ -12,6 +12,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from . import PROJECT
 from .results import write_atomically
 
 # this project's distribution (pyproject.toml's name), whose dependencies' versions are recorded
@@ -47,7 +48,7 @@ def versions() -> dict[str, str]:
         requirements = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:  # renamed in pyproject.toml: search (about 0.5 s)
         try:
-            requirements = metadata.requires(metadata.packages_distributions()[__package__][0])
+            requirements = metadata.requires(metadata.packages_distributions()[PROJECT][0])
         except (KeyError, metadata.PackageNotFoundError):  # run from a folder, not installed
             requirements = []
     needed = [text for text in requirements if "extra ==" not in text]

@@ -15,7 +15,8 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from . import console, curves, paths, results, summary, tracking
+from .. import paths
+from . import console, curves, resolvers, results, summary, tracking
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,13 @@ def is_main_process() -> bool:
 
 
 def run_names(out: Path, output_root: Path) -> tuple[str, str | None]:
-    """A run's name and its sweep's (paths.run_name): runs/2026-11-30/21-44-12-123456 is
+    """A run's name and its sweep's (resolvers.run_name): runs/2026-11-30/21-44-12-123456 is
     "2026-11-30_21-44-12-123456"; job 3 of a sweep is "multiruns_2026-11-30_21-44-12-123456_3"
     in the group "multiruns_2026-11-30_21-44-12-123456"."""
     out, output_root = out.resolve(), output_root.resolve()
     sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-    group = paths.run_name(out.parent, output_root) if sweep else None
-    return paths.run_name(out, output_root), group
+    group = resolvers.run_name(out.parent, output_root) if sweep else None
+    return resolvers.run_name(out, output_root), group
 
 
 class RunRecord:
@@ -88,7 +89,7 @@ class RunRecord:
             started=self.started,
             ended=time.time(),
             tags=self.tags,
-            code_folder=Path(__file__).parent,
+            code_folder=Path(__file__).parents[1],
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
         saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]

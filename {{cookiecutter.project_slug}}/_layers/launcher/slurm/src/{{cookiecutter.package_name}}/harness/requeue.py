@@ -10,6 +10,7 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra_plugins.hydra_submitit_launcher.submitit_launcher import SlurmLauncher
 
+from . import PROJECT
 from .resume import quoted
 
 
@@ -19,7 +20,7 @@ class RequeuingSlurmLauncher(SlurmLauncher):
         holds a last checkpoint (and from the start otherwise); an earlier `resume=` is
         replaced."""
         folder = Path(HydraConfig.get().runtime.output_dir).absolute()
-        last = importlib.import_module(f"{__package__}.engine").LAST_CHECKPOINT
+        last = importlib.import_module(f"{PROJECT}.engine").LAST_CHECKPOINT
         overrides = [override for override in sweep_overrides if not override.startswith("resume=")]
         if last is not None and (folder / last).is_file():
             overrides.append(f"resume={quoted(folder)}")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import PROJECT
 from .errors import FAILED, RefusedAtStart, RunError, error_line
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def last_checkpoint_name() -> str:
     """The engine's LAST_CHECKPOINT (the engine, and its heavy imports, only when resuming)."""
     import importlib
 
-    name = importlib.import_module(f"{__package__}.engine").LAST_CHECKPOINT
+    name = importlib.import_module(f"{PROJECT}.engine").LAST_CHECKPOINT
     if name is None:
         raise RunError(ONE_STEP)
     return name
@@ -120,7 +121,7 @@ def latest(output_root: Path, last: str) -> Path:
 def last_checkpoint(resume: str | None, name: str) -> Path | None:
     """The last checkpoint a run continues from (`resume`, the config value: the run folder,
     which must be this run's own), or None for a new run."""
-    from . import paths
+    from .. import paths
     from .record import is_main_process
 
     if resume is None:
@@ -147,7 +148,7 @@ def refuse_a_finished_run(folder: Path, max_epochs: int) -> None:
 
     try:
         last_checkpoint_name()  # (a project that trains in one step has nothing to continue)
-        done = importlib.import_module(f"{__package__}.engine").epochs_on_disk(folder)
+        done = importlib.import_module(f"{PROJECT}.engine").epochs_on_disk(folder)
         if done is not None:
             refuse_if_finished(folder, done, max_epochs)
     except RunError as error:
@@ -204,7 +205,7 @@ def command_name() -> str:
 
 def as_typed(folder: Path) -> str:
     """A run folder as the user can paste it: relative to the launch directory when inside."""
-    from . import paths
+    from .. import paths
 
     launch = paths.original_cwd().resolve()
     folder = folder.resolve()

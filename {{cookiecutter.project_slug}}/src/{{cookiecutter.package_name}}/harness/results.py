@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import paths
+from .. import paths
 from .errors import RunError
 
 log = logging.getLogger(__name__)
