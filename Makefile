@@ -11,7 +11,7 @@ LINTED := answer_rules.py local_extensions.py hooks tests benchmarks devtools
 TEMPLATE := {{cookiecutter.project_slug}}
 TEMPLATE_RUFF := --config devtools/ruff-template.toml
 
-.PHONY: demo test bench mutation docs lint clean
+.PHONY: demo test bench mutation docs names lint clean
 
 # What `make demo` needs: torch and cookiecutter (the `demo` group)
 $(VENV)/.base: pyproject.toml Makefile
@@ -57,6 +57,14 @@ mutation: $(VENV)/.mutation
 # docs/architecture.md's table of option layers, from the template's _layers/ folder
 docs: $(VENV)/.installed
 	$(BIN)/python -m devtools.layers
+
+# The names a package_name must not take, from their sources (needs PyPI; devtools/closure.py
+# takes about 15 minutes the first time): stdlib_names.txt from stdlib-list, and
+# devtools/dependency_closure.json, the generated projects' dependency closures at the lowest
+# and the newest versions their pins allow. `make test` reads both and fails when they are stale.
+names: $(VENV)/.installed
+	$(BIN)/python -m devtools.stdlib_names
+	$(BIN)/python -m devtools.closure
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check $(LINTED)

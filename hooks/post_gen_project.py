@@ -12,7 +12,8 @@ exact file set of every answer. Runs inside the new project folder (stdlib only)
 Baking into a folder that already exists (`cookiecutter -f`) must not cost the user their work:
 a layer file whose path is already taken is not laid (the file there is the user's, since no
 other file of this bake has that path), and git is left alone when the folder is already inside
-a git repository. The closing lines say what was kept or skipped.
+a git repository. The closing lines say what was kept or skipped, and, in a git repository,
+which tracked files now differ from the last commit (those that cookiecutter rewrote).
 
 Under cruft (`cruft create`, and `cruft update`, which renders the project's old and new versions
 in temporary folders and diffs them) there is no `git init`: cruft writes .cruft.json after this
@@ -81,6 +82,33 @@ def enclosing_repository() -> str | None:
     return found.stdout.strip() if found.returncode == 0 else None
 
 
+def changed_tracked_files() -> list[str]:
+    """The files of this folder that git tracks and that now differ from the last commit
+    (`git diff --name-only HEAD`), relative to it: after `cookiecutter -f` over a project in a
+    git repository, the user's files that cookiecutter rewrote. [] without git, a repository or
+    a commit."""
+    if shutil.which("git") is None:
+        return []
+    command = ["git", "diff", "--name-only", "-z", "--relative", "HEAD", "--", "."]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        return []
+    return sorted(name for name in done.stdout.split("\0") if name)
+
+
+def changed_note(changed: list[str]) -> str:
+    """One line naming the tracked files that differ from the last commit (at most five)."""
+    if not changed:
+        return ""
+    names = ", ".join(changed[:5])
+    more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    return (
+        f"{len(changed)} tracked file(s) now differ from the last commit (cookiecutter -f "
+        "rewrites the files it renders: `git diff` shows the changes, `git checkout -- <file>` "
+        f"takes one back): {names}{more}."
+    )
+
+
 def init_git(answers: dict) -> str:
     """`git init` and a first commit; a one-line reason instead when git is not there."""
     if shutil.which("git") is None:
@@ -141,6 +169,8 @@ def main() -> int:
     print(f"\nCreated {slug}. {git_note}".rstrip())
     if kept:
         print(kept_note(kept))
+    if changed := changed_tracked_files():
+        print(changed_note(changed))
     commit = ""
     if cruft and answers["init_git"] is True:
         commit = '  git init && git add --all && git commit -m "First commit"  # .cruft.json too\n'

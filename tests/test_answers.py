@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import stdlib_list
 from conftest import ROOT, answers, cookiecutter_config, load_hook, project_files, render_hook
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
@@ -77,6 +78,17 @@ BAD_SLUGS = [
     "ａｂｃ",  # full-width letters
     "x" * (MAX_LENGTH["project_slug"] + 1),
     "x" * 300,
+    # Windows' device names, in any case, also before an extension: no folder can have one there
+    "con",
+    "CON",
+    "Aux",
+    "nul",
+    "prn",
+    "com1",
+    "COM9",
+    "lpt1",
+    "nul.txt",
+    "con.tar.gz",
 ]
 BAD_PACKAGES = [
     "",
@@ -111,6 +123,13 @@ BAD_PACKAGES = [
     "tests",
     "__import__('os').system('id')",  # data, never code
     "x" * (MAX_LENGTH["package_name"] + 1),
+    "tomllib",  # the standard library from 3.11 on; the default python_version is 3.11
+    "annotationlib",  # new in 3.14, which every project supports
+    "compression",  # new in 3.14
+    "con",  # src/con/ is no folder on Windows
+    "aux",
+    "com1",
+    "lpt9",
 ]
 
 
@@ -129,13 +148,67 @@ def test_bad_name_is_refused_by_its_rule(field, value):
         ("project_slug", "My.Project_2-b"),
         ("project_slug", "2fast"),
         ("project_slug", "x" * MAX_LENGTH["project_slug"]),
+        ("project_slug", "com10"),  # not a device name, nor are the next three
+        ("project_slug", "console"),
+        ("project_slug", "my.con"),
+        ("project_slug", "lpt"),
         ("package_name", "cats"),
+        ("package_name", "nully"),
         ("package_name", "my_project_2"),
         ("package_name", "x" * MAX_LENGTH["package_name"]),
     ],
 )
 def test_good_name_passes(field, value):
     assert problems({**DEFAULTS, field: value}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "python_version", "pythons"),
+    [
+        ("tomllib", "3.10", "3.11, 3.12, 3.13, 3.14"),  # a 3.10 project runs on 3.11 and later too
+        ("tomllib", "3.13", "3.13, 3.14"),
+        ("annotationlib", "3.11", "3.14"),  # new in 3.14, the newest Python known
+        ("compression", "3.13", "3.14"),
+        ("asynchat", "3.10", "3.10, 3.11"),  # removed in 3.12
+        ("logging", "3.12", "3.12, 3.13, 3.14"),
+    ],
+)
+def test_package_name_is_refused_for_the_standard_library_of_every_python_from_python_version(
+    name, python_version, pythons
+):
+    found = problems({**DEFAULTS, "package_name": name, "python_version": python_version})
+    rule = f"would shadow the standard-library module of that name on Python {pythons}."
+    assert found == [f"Invalid package_name {name!r}: it {rule}"]
+
+
+@pytest.mark.parametrize(("name", "python_version"), [("asynchat", "3.12"), ("imp", "3.12")])
+def test_a_module_the_standard_library_dropped_before_python_version_is_a_good_name(
+    name, python_version
+):
+    """asynchat and imp left the standard library in 3.12: a 3.12 project may take the names,
+    whatever Python runs cookiecutter (this one may still have them)."""
+    assert problems({**DEFAULTS, "package_name": name, "python_version": python_version}) == []
+
+
+def test_the_python_running_cookiecutter_does_not_decide_the_standard_library(monkeypatch):
+    """Cookiecutter on 3.10, whose standard library has no tomllib, baking a 3.11 project,
+    which would import the package for the standard library's tomllib: refused all the same."""
+    import answer_rules
+
+    monkeypatch.setattr(answer_rules, "RUNNING_PYTHON", "3.10", raising=False)
+    monkeypatch.setattr(sys, "stdlib_module_names", frozenset(stdlib_list.stdlib_list("3.10")))
+    refusal("package_name", "tomllib")  # the default python_version: 3.11
+
+
+def test_a_python_newer_than_the_newest_known_adds_its_own_modules(monkeypatch):
+    """A future Python running cookiecutter knows modules that stdlib_names.txt does not yet;
+    the project runs on that Python too."""
+    import answer_rules
+
+    monkeypatch.setattr(answer_rules, "RUNNING_PYTHON", "3.99", raising=False)
+    names = frozenset(sys.stdlib_module_names | {"futurelib"})
+    monkeypatch.setattr(sys, "stdlib_module_names", names)
+    assert refusal("package_name", "futurelib").endswith("of that name on Python 3.99.")
 
 
 FREE_TEXT = ["project_name", "description", "author_name"]
@@ -276,6 +349,10 @@ def run_cookiecutter(*arguments, cwd: Path) -> tuple[int, list[str]]:
         ("project_slug", "x" * 300, "must be at most 64 characters long"),
         ("project_slug", "-rf", "must be a distribution name"),
         ("package_name", "threadpoolctl", "would shadow a dependency"),
+        ("package_name", "annotationlib", "would shadow the standard-library module"),
+        ("project_slug", "con", "is a device name on Windows"),
+        ("project_slug", "AUX.txt", "is a device name on Windows"),
+        ("package_name", "com1", "is a device name on Windows"),
         ("description", "a\x7fb", "must be one line of printable text"),
         ("project_name", "a{{b", "is not valid Jinja"),
     ],

@@ -31,6 +31,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/harness/README.md",
         f"{src}/harness/config_schemas.py",
         f"{src}/harness/console.py",
+        f"{src}/harness/contract.py",
         f"{src}/harness/curves.py",
         f"{src}/harness/errors.py",
         f"{src}/harness/features.py",
@@ -40,7 +41,10 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/harness/results.py",
         f"{src}/harness/resume.py",
         f"{src}/harness/run_folder.py",
+        f"{src}/harness/run_state.py",
+        f"{src}/harness/signals.py",
         f"{src}/harness/summary.py",
+        f"{src}/harness/sweep.py",
         f"{src}/harness/tables.py",
         f"{src}/harness/tracking.py",
         f"{src}/configs/__init__.py",
@@ -66,6 +70,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "tests/test_report.py",
         "tests/test_results.py",
         "tests/test_run.py",
+        "tests/test_run_contract.py",
     }
 
 
@@ -77,6 +82,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/harness/checkpoints.py",
         f"{src}/loaders.py",
         f"{src}/harness/torch_schemas.py",
+        f"{src}/harness/devices.py",
         f"{src}/configs/model/mlp.yaml",
         f"{src}/configs/model/cnn.yaml",
         f"{src}/configs/optimizer/adam.yaml",
@@ -90,9 +96,12 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_checkpoints.py",
         "tests/test_loaders.py",
         "tests/test_resume.py",
+        "tests/test_resume_refusals.py",
+        "tests/fake_gpus.py",
         "tests/test_models.py",
         "tests/test_schemas.py",
         "tests/test_distributed.py",  # torchrun (pytorch) or trainer=ddp (lightning)
+        "tests/test_devices.py",  # trainer.device (pytorch) or trainer.accelerator (lightning)
     }
     own = {
         f"{src}/train.py",
@@ -106,7 +115,9 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_engine.py",
     }
     if framework == "pytorch":
-        return torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/harness/distributed.py"}
+        return (
+            torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/harness/distributed.py"}
+        )
     if framework == "lightning":
         return (
             torch
@@ -154,11 +165,15 @@ def launcher_files(launcher: str, pkg: str = "my_project") -> set[str]:
 
 
 def search_files(hparam_search: str, pkg: str = "my_project") -> set[str]:
-    """What the Optuna search adds, by hand: its config and its test."""
+    """What the Optuna search adds, by hand: its config, its study's check and its test."""
     if hparam_search == "none":
         return set()
     assert hparam_search == "optuna"
-    return {f"src/{pkg}/configs/hparams_search/optuna.yaml", "tests/test_hparams_search.py"}
+    return {
+        f"src/{pkg}/configs/hparams_search/optuna.yaml",
+        f"src/{pkg}/harness/study.py",
+        "tests/test_hparams_search.py",
+    }
 
 
 TRACKERS = ["csv", "tensorboard", "mlflow", "wandb"]

@@ -3,6 +3,7 @@
 import importlib
 import json
 import logging
+import os
 import subprocess
 import sys
 from importlib import resources
@@ -198,3 +199,102 @@ def sweep_of_two(tmp_path_factory) -> Path:
     run_cli("train", "-m", "hydra/launcher=basic", "seed=1,2", "debug=fast", cwd=launch)
     (sweep,) = (launch / "outputs" / "multiruns").glob("*/*")
     return sweep
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file below `folder` with its bytes: a refusal must leave them all as they were."""
+    return {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from {package}.harness import run_state
+run_state.take(Path(sys.argv[1]))
+print("held", flush=True)
+sys.stdin.read()  # until the test closes stdin
+"""
+
+
+@pytest.fixture
+def held():
+    """held(folder): another process holds the run folder `folder` (its lock, its state
+    running) until the test ends."""
+    processes = []
+
+    def hold(folder: Path) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD.format(package=PACKAGE), str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        assert process.stdout.readline() == "held\n"  # the event, however slow the machine
+        return process
+
+    yield hold
+    for process in processes:
+        process.stdin.close()
+        process.wait()
+
+
+# `python -c ... <module> <args>`: the module run as `python -m` does, no file over LIMIT bytes
+WITH_FILE_LIMIT = """
+import resource, runpy, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = sys.argv[2:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def train_writing_at_most(limit: int, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m <package>.train <args>` where no file may grow past `limit` bytes: a larger
+    write fails with EFBIG (Python ignores SIGXFSZ), as on a full disk. logger=csv: a tracker's
+    own store (MLflow's database, W&B's files) is no file of the run's."""
+    command = [sys.executable, "-c", WITH_FILE_LIMIT, str(limit), f"{PACKAGE}.train", *args]
+    return subprocess.run([*command, "logger=csv"], cwd=cwd, capture_output=True, text=True)
+
+
+def assert_the_checkpoint_could_not_be_written(done: subprocess.CompletedProcess, run: Path):
+    """A training run (`done`, in the folder `run`) whose checkpoint could not be written: one
+    error line naming it and the OS reason, exit status 1, no traceback, nothing half-written,
+    no metrics.json."""
+    checkpoint = run / module("engine").CHECKPOINT
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1, done.stdout[-3000:]
+    assert errors[0].endswith(f"[ERROR] - {checkpoint}: cannot write it: File too large")
+    assert not checkpoint.exists() and not list(run.glob("*.partial"))
+    assert not (run / "metrics.json").exists()
+
+
+# `python -c ... <epoch> <args>`: train, sending itself a real SIGTERM right after metrics.csv
+# gets the row of <epoch>
+SIGNAL_AFTER_EPOCH = """
+import os, signal, sys
+from {package} import train
+from {package}.harness import results
+epoch = int(sys.argv.pop(1))
+append = results.append_row
+def append_then_signal(path, row):
+    append(path, row)
+    if row["epoch"] == epoch:
+        os.kill(os.getpid(), signal.SIGTERM)
+results.append_row = append_then_signal
+sys.argv[0] = {command!r}
+train.main()
+"""
+
+
+def train_signalled_after_epoch(epoch: int, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """`train <args>` stopped by a real SIGTERM after the row of `epoch` (NO_COLOR: plain lines)."""
+    code = SIGNAL_AFTER_EPOCH.format(package=PACKAGE, command=command("train"))
+    return subprocess.run(
+        [sys.executable, "-c", code, str(epoch), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )

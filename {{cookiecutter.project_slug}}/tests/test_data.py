@@ -1,5 +1,7 @@
 """Data sets: split sizes and contents, the CSV loader, and where `data=csv` reads from."""
 
+import codecs
+import gzip
 import re
 
 import numpy as np
@@ -111,6 +113,32 @@ def test_given_classes_fix_the_indices_and_refuse_other_labels():
 def test_labels_that_would_train_a_wrong_model_are_refused(labels, message):
     with pytest.raises(RunError, match=f"^data: {message}"):
         tables.class_indices(np.array(labels))
+
+
+BIG = 2**64  # beyond int64 (and 2**53 + 1 beyond what a float64 holds exactly)
+
+
+@pytest.mark.parametrize(
+    ("labels", "classes", "y"),
+    [
+        (["9007199254740993", "9007199254740992"], [2**53, 2**53 + 1], [1, 0]),  # as CSV text
+        (["9007199254740992", "9007199254740993.0", "2.0"], [2, 2**53, 2**53 + 1], [1, 2, 0]),
+        (np.array([2**64 - 1, 2**64 - 2], dtype=np.uint64), [2**64 - 2, 2**64 - 1], [1, 0]),
+        ([str(BIG + 1), str(BIG), str(-(2**70))], [-(2**70), BIG, BIG + 1], [2, 1, 0]),
+        (np.array([BIG + 1, BIG, 3], dtype=object), [3, BIG, BIG + 1], [2, 1, 0]),
+    ],
+)
+def test_whole_numbers_of_any_size_stay_distinct_and_exact(labels, classes, y):
+    indices, found = tables.class_indices(np.asarray(labels))
+    assert found == classes and all(type(label) is int for label in found)
+    assert indices.tolist() == y and indices.dtype == np.int64
+
+
+def test_labels_are_names_when_the_given_classes_are_names():
+    """A model trained on names ("10", "3", "cat") reads "3" as the name it was, not as 3, in
+    data whose labels are all numbers."""
+    y, classes = tables.class_indices(np.array(["3", "10", "3"]), classes=["10", "3", "cat"])
+    assert classes == ["10", "3", "cat"] and y.tolist() == [1, 0, 1]
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
@@ -427,6 +455,78 @@ def test_rows_with_a_nan_or_missing_are_one_line_naming_the_key(tmp_path):
         inputs.load_rows(rows, inputs.Features((2,)))
     with pytest.raises(RunError, match=r"^input: no file at .*missing\.csv"):
         inputs.load_rows(tmp_path / "missing.csv", inputs.Features((2,)))
+
+
+def read_as(key: str, path):
+    """The CSV file `path` read as `data.path` (a table with the class column `label`) or as
+    predict's `input` (rows for a model of 3 unnamed features)."""
+    return load(path) if key == "data.path" else inputs.load_rows(path, inputs.Features((3,)))
+
+
+@pytest.mark.parametrize("key", ["data.path", "input"])
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("a,label,label", "names the column 'label' more than once; each column needs a name of"),
+        ("b,a,b,a,label", "names the columns 'b', 'a' more than once; each column needs a name "),
+        ("a,,label", "has a column without a name: column 2 of its first line$"),
+        ("a,label,", "has a column without a name: column 3 of its first line$"),
+    ],
+)
+def test_a_csv_whose_columns_pandas_would_rename_is_one_line(tmp_path, key, header, message):
+    """pandas would read a second `label` as a feature `label.1`, and a column without a name
+    as `Unnamed: 2`: the first line is read as it is written."""
+    width = len(header.split(","))
+    rows = [",".join(str(i * (j + 3) % 2) for j in range(width)) for i in range(40)]
+    with pytest.raises(RunError, match=rf"^{key}: .*rows\.csv {message}"):
+        read_as(key, write_rows(tmp_path / "rows.csv", header, *rows))
+
+
+TABLE = "a,b,label\n" + "1,2,0\n1,2,1\n" * 20_000  # 240 kB: more than the first read takes
+
+
+@pytest.mark.parametrize("key", ["data.path", "input"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b,caf\xe9\n1,2,3\n".encode("latin-1"), "line 1 holds the byte 0xe9: Latin-1 or "),
+        ((TABLE + "1,2,caf\xe9\n").encode("latin-1"), "line 40002 holds the byte 0xe9: Latin-1"),
+        (TABLE.encode("utf-16"), r"UTF-16, by its byte order mark\); save it as UTF-8$"),
+        (TABLE.encode("utf-16-le"), r"line 1 holds a NUL byte: UTF-16 without a byte order mark"),
+        (gzip.compress(TABLE.encode()), r"gzip-compressed data\); decompress it first$"),
+    ],
+)
+def test_a_csv_that_is_not_utf8_text_is_one_line_naming_what_it_looks_like(
+    tmp_path, key, content, message
+):
+    (tmp_path / "rows.csv").write_bytes(content)
+    with pytest.raises(RunError, match=rf"^{key}: .*rows\.csv is not UTF-8 text \({message}"):
+        read_as(key, tmp_path / "rows.csv")
+
+
+def test_utf8_with_a_byte_order_mark_and_a_gzip_file_named_so_are_read(tmp_path):
+    """What the check of the text lets through: the UTF-8 byte order mark that some editors
+    write (not part of the first column's name), and a file whose name says it is compressed
+    (pandas decompresses .gz, .bz2, .zip, .xz and .zst files)."""
+    table = write_table(tmp_path / "table.csv").read_bytes()
+    (tmp_path / "bom.csv").write_bytes(codecs.BOM_UTF8 + table)
+    (tmp_path / "table.csv.gz").write_bytes(gzip.compress(table))
+    for name in ("bom.csv", "table.csv.gz"):
+        assert load(tmp_path / name).feature_names == ["a", "b"]
+        assert inputs.load_rows(tmp_path / name, inputs.Features((3,))).shape == (40, 3)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ([3], r"\[3\] holds 3 features, but .*table\.csv has 2 \(every column but 'label'\)$"),
+        ([1, 2, 2], r"\[1, 2, 2\] holds 4 features, but .*table\.csv has 2 \(every column but"),
+        ([2, -1], r"\[2, -1\] has a size below 1$"),
+    ],
+)
+def test_an_input_shape_that_does_not_hold_the_features_is_one_line(tmp_path, shape, message):
+    with pytest.raises(RunError, match=rf"^data.input_shape: {message}"):
+        load(write_table(tmp_path / "table.csv"), shape)
 
 
 def test_features_saved_in_a_checkpoint_must_fit_the_sample_shape():

@@ -1,6 +1,7 @@
 """A wrong config stops a command before anything is imported, read or written: one line naming
 the key, exit status 1, no run folder (config_schemas.py, errors.py)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,10 @@ def refusal(tmp_path, capfd, entry_point: str, *overrides: str, expect_files=())
     [
         (["seed=1.5"], "seed: 1.5 is not an integer"),
         (["seed=abc"], "seed: 'abc' is not an integer"),
+        # numpy (and every library that seeds from it) takes seeds from 0 to 2**32 - 1
+        (["seed=-1"], "seed: -1 is out of range: it must be in [0, 4294967295]"),
+        (["seed=4294967296"], "seed: 4294967296 is out of range: it must be in [0, 4294967295]"),
+        (["data.split_seed=4294967296"], "data.split_seed: 4294967296 is out of range: it must"),
         (["data.val_fraction=1.5"], "data.val_fraction: 1.5 is out of range: it must be in (0, 1)"),
         (["data.test_fraction=0"], "data.test_fraction: 0.0 is out of range: it must be in (0, 1)"),
         (["data.limit=0"], "data.limit: 0 is out of range: it must be >= 1"),
@@ -84,12 +89,75 @@ def test_an_output_folder_that_cannot_be_made_is_named_with_the_reason(tmp_path,
     assert [path.name for path in tmp_path.iterdir()] == ["a_file"]
 
 
-def test_without_a_claim_the_folder_hydra_cannot_make_is_one_line_too(tmp_path, capfd):
-    """hydra.output_subdir=null: no run-folder claim, Hydra makes the folder and fails."""
+def test_without_hydras_files_the_folder_that_cannot_be_made_is_one_line_too(tmp_path, capfd):
+    """hydra.output_subdir=null: no .hydra/, but the run folder is claimed all the same."""
     (tmp_path / "a_file").write_text("not a folder\n")
     overrides = ["hydra.output_subdir=null", "paths.output_root=a_file"]
     line = refusal(tmp_path, capfd, "train", *overrides, expect_files=["a_file"])
-    assert line.startswith("a_file/runs/") and line.endswith(": Not a directory")
+    assert line.startswith("hydra.run.dir: cannot make a_file/runs/")
+    assert line.endswith(": Not a directory")
+
+
+@pytest.mark.parametrize(("root", "given"), [("", "it is empty"), ("/", "'/' is the root")])
+def test_an_output_root_at_the_root_of_the_file_system_is_refused(tmp_path, capfd, root, given):
+    """`paths.output_root=` would put the run folders in /runs, `paths.output_root=/` too."""
+    line = refusal(tmp_path, capfd, "train", f"paths.output_root={root}")
+    assert line == (
+        f"paths.output_root: {given}{' of the file system' if root else ''}, so run folders "
+        "would land in /runs; give a folder, e.g. paths.output_root=outputs"
+    )
+
+
+def test_a_sweep_with_cfg_job_is_one_line(tmp_path, capfd):
+    """Hydra takes one mode at a time: -m does not go with --cfg."""
+    line = refusal(tmp_path, capfd, "train", "-m", "--cfg", "job", "seed=1,2")
+    assert line == (
+        "give only one of -m (--multirun), --cfg, --info and --shell-completion; for the "
+        "config of a sweep's job, leave out -m and give one value per key"
+    )
+
+
+# metrics.json rewritten, a new file written, a row appended to metrics.csv: each too large
+WRITES_TOO_LARGE = """
+import importlib, json, resource, sys
+from pathlib import Path
+
+folder, package = Path(sys.argv[1]), sys.argv[2]
+results = importlib.import_module(package + ".harness.results")
+RunError = importlib.import_module(package + ".harness.errors").RunError
+(folder / "metrics.json").write_text("the previous file")
+results.append_row(folder / "metrics.csv", dict(epoch=1, val_acc=0.5))
+before = (folder / "metrics.csv").read_text()
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # no file over 4 KiB: EFBIG
+said = []
+for write in (
+    lambda: results.write_atomically(folder / "metrics.json", lambda f: f.write_text("x" * 9999)),
+    lambda: results.write_atomically(folder / "new.json", lambda f: f.write_text("x" * 9999)),
+    lambda: results.append_row(folder / "metrics.csv", dict(epoch="2" * 9999, val_acc=0.6)),
+):
+    try:
+        write()
+    except RunError as error:
+        said.append(str(error))
+print(json.dumps([said, (folder / "metrics.csv").read_text() == before]))
+"""
+
+
+def test_a_write_that_fails_is_one_line_naming_the_file_and_leaves_no_half_file(tmp_path):
+    """A full disk or a file too large (RLIMIT_FSIZE: Python ignores SIGXFSZ, so the write
+    fails with EFBIG): the reason the OS gives, the file as it was before, no .partial file."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRITES_TOO_LARGE, str(tmp_path), PACKAGE],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    said, csv_as_before = json.loads(done.stdout)
+    names = ["metrics.json", "new.json", "metrics.csv"]
+    assert said == [f"{tmp_path / name}: cannot write it: File too large" for name in names]
+    assert csv_as_before  # not half a row
+    assert (tmp_path / "metrics.json").read_text() == "the previous file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["metrics.csv", "metrics.json"]
 
 
 def test_a_sweep_with_a_wrong_shared_value_makes_no_sweep_folder(tmp_path, capfd):

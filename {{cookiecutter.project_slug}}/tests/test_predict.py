@@ -6,7 +6,15 @@ import re
 
 import numpy as np
 import pytest
-from conftest import compose_job, log_messages, module, read_json, run_cli, the_run_folder
+from conftest import (
+    compose_job,
+    log_messages,
+    module,
+    read_json,
+    run_cli,
+    the_run_folder,
+    train_in_process,
+)
 from hydra.utils import instantiate
 
 engine = module("engine")
@@ -175,4 +183,19 @@ def test_a_data_set_whose_features_are_not_the_models_is_one_line(
     message = r"^data: the columns of the data set are not the 64 features .*: missing 'pixel_0_0'"
     with pytest.raises(RunError, match=message):
         predict_in_process(trained_run, tmp_path / "run", *table)
-    assert list((tmp_path / "run").iterdir()) == []
+    # what it read, and no predictions
+    assert [path.name for path in (tmp_path / "run").iterdir()] == ["inputs.json"]
+
+
+def test_class_numbers_of_any_size_come_back_from_the_checkpoint_exact(tmp_path):
+    """Labels that a float64 would merge (2**53 and 2**53 + 1) and one beyond int64 (2**64):
+    three classes, saved in the checkpoint and predicted as they were written."""
+    labels = [2**53 + 1, 2**53, 2**64]
+    lines = ["a,b,label"] + [f"{i % 3},{i % 5},{labels[i % 3]}" for i in range(90)]
+    (tmp_path / "big.csv").write_text("\n".join(lines) + "\n")
+    table = ["data=csv", f"data.path={tmp_path / 'big.csv'}"]
+    train_in_process(tmp_path / "train", *table)
+    predict_in_process(tmp_path / "train", tmp_path / "predict", *table)
+    rows = read_predictions(tmp_path / "predict")
+    assert list(rows[0])[2:] == [f"proba_{label}" for label in sorted(labels)]
+    assert {row["predicted"] for row in rows} <= {str(label) for label in labels}

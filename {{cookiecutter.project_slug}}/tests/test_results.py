@@ -1,6 +1,7 @@
 """Run results: metrics.csv rows, metrics.json and the closing log lines."""
 
 import csv
+import errno
 import logging
 
 import pytest
@@ -54,10 +55,11 @@ def test_a_failed_write_keeps_the_previous_file_and_no_partial_one(tmp_path):
 
     def write(file):
         file.write_bytes(b"half")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RunError) as refused:  # one line: the file and the reason the OS gives
         results.write_atomically(target, write)
+    assert str(refused.value) == f"{target}: cannot write it: No space left on device"
     assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
     assert target.read_bytes() == b"old"
 

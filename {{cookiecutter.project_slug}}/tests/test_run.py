@@ -161,18 +161,16 @@ def test_a_run_error_is_one_line_and_exit_status_1(tmp_path, capfd):
     captured = capfd.readouterr()
     lines = (captured.out + captured.err).strip().splitlines()
     assert len(lines) == 1 and f"ckpt_path: {tmp_path / 'empty.ckpt'} is " in lines[0]
-    (failed,) = tmp_path.glob("outputs/evaluations/*/*/FAILED")  # and its run folder says so
-    assert failed.read_text() == lines[0].split("[ERROR] - ", 1)[1] + "\n"
+    (state,) = tmp_path.glob("outputs/evaluations/*/*/state.json")  # and its run folder says so
+    assert read_json(state)["state"] == "failed"
+    assert read_json(state)["reason"] == lines[0].split("[ERROR] - ", 1)[1]
 
 
 def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run, tmp_path):
     before = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
     with pytest.raises(SystemExit) as refused:
         run_cli("train", "debug=fast", f"hydra.run.dir={trained_run}", "seed=7", cwd=tmp_path)
-    message = (
-        f"{command('train')}: error: hydra.run.dir: {trained_run} already holds a run"
-        " (.hydra/config.yaml is there)"
-    )
+    message = f"{command('train')}: error: hydra.run.dir: {trained_run} already holds files"
     assert str(refused.value.code).startswith(message)
     after = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
     assert after == before
@@ -180,17 +178,17 @@ def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run
 
 def test_claiming_a_run_folder_makes_its_folders_and_is_exclusive(tmp_path):
     claim = module("harness.run_folder").claim
-    claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
-    assert (tmp_path / "new" / "run" / ".hydra" / "config.yaml").read_text() == ""
-    with pytest.raises(SystemExit, match=r": error: hydra.run.dir: .*run already holds a run"):
-        claim(tmp_path / "new" / "run", ".hydra/config.yaml", "hydra.run.dir")
+    claim(tmp_path / "new" / "run", "hydra.run.dir", ".lock")
+    assert [path.name for path in (tmp_path / "new" / "run").iterdir()] == [".lock"]
+    with pytest.raises(SystemExit, match=r": error: hydra.run.dir: .*run already holds files"):
+        claim(tmp_path / "new" / "run", "hydra.run.dir", ".lock")
 
 
 def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     (sweep / "multirun.yaml").write_text("an earlier sweep\n")
-    with pytest.raises(SystemExit, match=": error: hydra.sweep.dir: .* already holds a run"):
+    with pytest.raises(SystemExit, match=": error: hydra.sweep.dir: .* already holds files"):
         run_cli("train", "-m", "seed=1,2", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert [p.name for p in sweep.iterdir()] == ["multirun.yaml"]
 
@@ -220,17 +218,17 @@ def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv
 
 
 def test_a_run_that_fails_is_marked_failed_and_has_no_results(tmp_path, capfd):
-    """Data that cannot be trained on, found once the run has started: its folder gets a FAILED
-    file with the reason that was printed, and no metrics.json or summary.json."""
+    """Data that cannot be trained on, found once the run has started: its folder's state says
+    failed, with the reason that was printed, and it has no metrics.json or summary.json."""
     (tmp_path / "header_only.csv").write_text("a,b,label\n")
     with pytest.raises(SystemExit) as stopped:
         run_cli("train", "debug=fast", "data=csv", "data.path=header_only.csv", cwd=tmp_path)
     assert stopped.value.code == 1
     run = the_run_folder(tmp_path)
-    reason = (run / "FAILED").read_text()
-    assert reason.startswith("data.path: ") and reason.endswith(
-        "has no rows, only the line naming the columns\n"
-    )
+    state = read_json(run / "state.json")
+    reason = state["reason"]
+    assert state["state"] == "failed" and reason.startswith("data.path: ")
+    assert reason.endswith("has no rows, only the line naming the columns")
     assert reason.strip() in capfd.readouterr().out
     assert not (run / "metrics.json").exists() and not (run / "summary.json").exists()
 
@@ -283,7 +281,7 @@ def test_runs_started_at_once_into_one_folder_never_share_it(tmp_path):
     ended = started_together(tmp_path, 4, "hydra.run.dir=same")
     assert sorted(code for code, _ in ended) == [0, 1, 1, 1], [out[-2000:] for _, out in ended]
     refusals = [out.strip() for code, out in ended if code == 1]
-    assert all(": error: hydra.run.dir: same already holds a run" in line for line in refusals)
+    assert all(": error: hydra.run.dir: same already holds files" in line for line in refusals)
     assert all(len(line.splitlines()) == 1 for line in refusals)
     assert (tmp_path / "same" / "done").is_file() and len(list(tmp_path.glob("same/*.log"))) == 1
 
@@ -300,5 +298,5 @@ def test_a_run_takes_no_folder_of_another_run_with_resume(trained_run, tmp_path)
         return OmegaConf.create({"hydra": hydra, "resume": resume})
 
     for other in [None, str(tmp_path)]:
-        with pytest.raises(SystemExit, match="already holds a run"):
+        with pytest.raises(SystemExit, match="already holds files"):
             callback.on_run_start(config(other))

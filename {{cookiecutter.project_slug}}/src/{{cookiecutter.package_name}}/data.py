@@ -14,6 +14,7 @@ without them.
 from dataclasses import dataclass
 from typing import Any
 
+from .harness.contract import digest, file_digest, fingerprint
 from .harness.errors import RunError
 from .harness.tables import (
     class_indices,
@@ -41,6 +42,9 @@ class Splits:
     classes: list
     # the name of each feature, in the order of a flattened sample (None: the data has no names)
     feature_names: list[str] | None = None
+    # what identifies the data and its split: a hash of the source and of each split's row
+    # numbers (harness/contract.py); a run's contract keeps it, evaluate checks it
+    fingerprint: dict | None = None
 
     @property
     def num_classes(self) -> int:
@@ -67,6 +71,8 @@ def load_csv(
     """A CSV file with numeric feature columns and a class column `target_column` (whole
     numbers or names). pandas reads it: the features straight into float32, the labels as the
     text they are (`NA` or `None` is a class name, an empty label is refused)."""
+    import math
+
     import numpy as np
 
     file = existing_file(path, "data.path")
@@ -76,6 +82,15 @@ def load_csv(
             f"data.target_column: {target_column!r} is not a column of {file} ({columns})"
         )
     features = [name for name in columns if name != target_column]
+    if input_shape is not None:  # checked before the file is read
+        shape = list(input_shape)
+        if min(shape, default=1) < 1:
+            raise RunError(f"data.input_shape: {shape} has a size below 1")
+        if math.prod(shape) != len(features):
+            raise RunError(
+                f"data.input_shape: {shape} holds {math.prod(shape)} features, but {file} has "
+                f"{len(features)} (every column but {target_column!r})"
+            )
     columns, labels = read_columns(file, "data.path", features, target_column)
     refuse_non_finite(columns)
     y, classes = class_indices(labels, classes)
@@ -97,6 +112,7 @@ def load_csv(
         tuple(x.shape[1:]),
         classes=classes,
         feature_names=features,
+        fingerprint=fingerprint({"path": str(file), "sha256": file_digest(file)}, train, val, test),
     )
 
 
@@ -119,6 +135,7 @@ def split(
     refuse_non_finite([x])
     y, classes = class_indices(labels, classes)
     train, val, test = split_rows(y, val_fraction, test_fraction, split_seed, limit)
+    rows = fingerprint({"sha256": digest(x, labels)}, train, val, test)
     return Splits(
         x[train],
         y[train],
@@ -129,4 +146,5 @@ def split(
         tuple(x.shape[1:]),
         classes=classes,
         feature_names=feature_names,
+        fingerprint=rows,
     )

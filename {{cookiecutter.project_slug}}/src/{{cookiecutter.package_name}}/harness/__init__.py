@@ -5,3 +5,5 @@ Your code sits one folder up: data.py, models.py, engine.py, the commands and co
 
 # the project's package, which holds this one (its configs, engine and data)
 PROJECT = __name__.rpartition(".")[0]
+# the framework this project was made with: a run's contract records it
+FRAMEWORK = "{{ cookiecutter.framework }}"

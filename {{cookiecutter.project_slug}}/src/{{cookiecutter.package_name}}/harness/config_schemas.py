@@ -5,16 +5,21 @@ Each schema is a dataclass stored in Hydra's ConfigStore as `schema/<group>/<opt
 file of that option starts from it (`defaults: [/schema/data/digits@_here_, _self_]`). Hydra then
 refuses, while it composes, a key that the schema does not have (a misspelling) and a value that
 is not of the key's type (`trainer.max_epochs=abc`). What a type cannot say, a range (a fraction
-in (0, 1), a batch size of at least 1) is declared on the field and checked by `problems` right
-after composition, before the run folder exists (errors.py: the `CheckedConfig`
-callback of hydra/default.yaml, and `one_line_errors` in each job of a sweep).
+in (0, 1), a batch size of at least 1, a device that must be there: `checked`) is declared on
+the field and checked by `problems` right after composition, before the run folder exists
+(errors.py: the `CheckedConfig` callback of hydra/default.yaml, and `one_line_errors` in each job
+of a sweep); so is each key given to a `_target_`, against its signature.
 
 This module holds the schemas of every project (paths, data); `schemas.py` registers them with
 the framework's own (trainer, optimizer, ...) when paths.py is imported.
 """
 
+import difflib
+import importlib
+import inspect
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +75,24 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
+# what numpy (and every library that seeds from it) takes as a random seed: 0 to 2**32 - 1
+SEEDS = Range(0, 2**32 - 1)
+
+
+def a_seed(default: int) -> Any:
+    return ranged(default, SEEDS)
+
+
+# `check(name, value, node, launch_dir)`: the problem of a value, in one line, or None
+Check = Callable[[str, Any, DictConfig, str | None], str | None]
+
+
+def checked(default: Any, check: Check) -> Any:
+    """A value that `check` judges (a device that must be there, say); it may import what it
+    needs, which it should do only for the values that need it."""
+    return field(default=default, metadata={"check": check})
+
+
 def input_file(default: str) -> Any:
     """The path of a file the command reads: it must be there."""
     return field(default=default, metadata={"input_file": True})
@@ -83,10 +106,25 @@ def store(group: str, name: str, node: type) -> None:
 # -- the schemas of every project ------------------------------------------------------------
 
 
+def output_root_problem(
+    name: str, value: Any, node: DictConfig, launch_dir: str | None
+) -> str | None:
+    """The root of the run folders: not empty, not the root of the file system, where
+    `${paths.output_root}/runs/...` would put them."""
+    where = os.path.normpath(absolute(str(value), launch_dir)) if str(value).strip() else None
+    if where is not None and os.path.dirname(where) != where:
+        return None
+    given = "it is empty" if where is None else f"{value!r} is the root of the file system"
+    return (
+        f"{name}: {given}, so run folders would land in {os.sep}runs; "
+        f"give a folder, e.g. {name}=outputs"
+    )
+
+
 @dataclass
 class Paths:
     data_dir: str = "data"
-    output_root: str = "outputs"
+    output_root: str = checked("outputs", output_root_problem)
 
 
 @dataclass
@@ -97,7 +135,7 @@ class Split:
     _target_: str = "???"
     val_fraction: float = fraction(0.15)
     test_fraction: float = fraction(0.2)
-    split_seed: int = at_least(0, 0)
+    split_seed: int = a_seed(0)
     limit: int | None = at_least(1, None)
 
 
@@ -125,6 +163,7 @@ def register_shared() -> None:
 # keys of the primary configs (train.yaml, eval.yaml, predict.yaml) and their types; the
 # primary configs have no schema, as their groups differ from command to command
 TOP_LEVEL = {"seed": int, "optimized_metric": str, "run_name": str}
+TOP_LEVEL_RANGES = {"seed": SEEDS}
 # top-level keys that name a file to read: the checkpoint of evaluate and predict, predict's rows
 TOP_LEVEL_FILES = ("ckpt_path", "input")
 
@@ -132,7 +171,8 @@ TOP_LEVEL_FILES = ("ckpt_path", "input")
 def problems(cfg: DictConfig, launch_dir: str | None = None) -> list[str]:
     """What is wrong with a composed config (Hydra's own settings left out), one line each:
     a value still `???`, a top-level value of the wrong type, a value out of its range, a file
-    to read that is not there."""
+    to read that is not there; when there is none of those, a key that the `_target_` of its
+    config does not take (`arguments_problems`)."""
     found = []
     for key in cfg:
         if key == "hydra":
@@ -145,9 +185,16 @@ def problems(cfg: DictConfig, launch_dir: str | None = None) -> list[str]:
             value, kind = cfg[key], TOP_LEVEL[key]
             if not isinstance(value, kind) or isinstance(value, bool):
                 found.append(f"{key}: {value!r} is not {'an integer' if kind is int else 'text'}")
+            elif key in TOP_LEVEL_RANGES and not TOP_LEVEL_RANGES[key].holds(value):
+                found.append(f"{key}: {value} is out of range: it must be {TOP_LEVEL_RANGES[key]}")
         elif key in TOP_LEVEL_FILES and cfg[key] is not None:
             if not Path(absolute(str(cfg[key]), launch_dir)).is_file():
                 found.append(missing_file(str(key), str(cfg[key]), launch_dir))
+    if found:  # the keys of `_target_`s only then: it imports the targets (heavy libraries)
+        return found
+    for key in cfg:
+        if key != "hydra" and isinstance(cfg._get_node(key), DictConfig):
+            found += arguments_problems(cfg[key], str(key))
     return found
 
 
@@ -176,7 +223,48 @@ def _node_problems(node: DictConfig, path: str, launch_dir: str | None) -> list[
             found.append(f"{name}: {value!r} is not one of {', '.join(rules['choices'])}")
         elif rules.get("input_file") and not Path(absolute(value, launch_dir)).is_file():
             found.append(missing_file(name, value, launch_dir))
+        elif "check" in rules and (problem := rules["check"](name, value, node, launch_dir)):
+            found.append(problem)
     return found
+
+
+def arguments_problems(node: DictConfig, path: str) -> list[str]:
+    """The keys of `node` (and of the configs inside it) that the `_target_` they are given
+    to does not take, as its signature says: `instantiate` would stop the run with a
+    TypeError. A key that the node's schema declares is taken as it is; a target is imported
+    only for the other keys (a misspelled `+optimizer.lrr=0.1`, any key of model/ or
+    scheduler/, which have no schema)."""
+    found = []
+    for key in node:
+        if isinstance(node._get_node(key), DictConfig):
+            found += arguments_problems(node[key], f"{path}.{key}")
+    if "_target_" not in node or OmegaConf.is_missing(node, "_target_"):
+        return found
+    schema = OmegaConf.get_type(node)
+    declared = {entry.name for entry in fields(schema)} if is_dataclass(schema) else set()
+    given = [str(key) for key in node if not str(key).startswith("_") and key not in declared]
+    taken = arguments(str(node["_target_"])) if given else None
+    for key in [key for key in given if taken is not None and key not in taken]:
+        close = difflib.get_close_matches(key, taken, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        found.append(
+            f"{path}.{key}: {node['_target_']} takes no argument {key!r}{hint}; "
+            f"it takes {', '.join(taken)}"
+        )
+    return found
+
+
+def arguments(target: str) -> list[str] | None:
+    """The names of the keyword arguments that `target` (a dotted name) takes; None when it
+    takes any (**kwargs) or cannot be found here: `instantiate` then tells what it finds."""
+    try:
+        parameters = inspect.signature(locate(target)).parameters.values()
+    except Exception:  # not importable, no signature: not for this check to judge
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in parameters if p.kind in keyword]
 
 
 def absolute(path: str, launch_dir: str | None = None) -> str:
@@ -193,3 +281,17 @@ def missing_file(key: str, path: str, launch_dir: str | None = None) -> str:
         return f"{key}: no file at {where}"
     launched = os.path.dirname(absolute("x", launch_dir))
     return f"{key}: no file at {where} ({path!r} is taken from the launch directory {launched})"
+
+
+def locate(target: str) -> Any:
+    """What a dotted name names: its longest importable module, then attributes."""
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            found = getattr(found, name)
+        return found
+    raise ImportError(f"no module in {target!r}")

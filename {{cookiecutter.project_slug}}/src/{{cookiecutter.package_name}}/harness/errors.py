@@ -7,7 +7,8 @@ Two wrappers of a command's `main` do it:
   wrong type: the schemas of config_schemas.py), of the config checks that run before the run
   folder is made (`CheckedConfig`), and of the run folder itself;
 - `one_line_errors`, inside Hydra's: errors of the run, also logged into the run's log file; the
-  run folder gets a `FAILED` file holding the reason, so no one takes it for a finished run.
+  run folder's state (run_state.py) says failed, with the reason, or interrupted, so no one takes
+  it for a finished run.
 """
 
 import functools
@@ -25,12 +26,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from . import run_state
 from .config_schemas import problems
 
 log = logging.getLogger(__name__)
 
-# the file in the folder of a run that failed: the reason, on one line
-FAILED = "FAILED"
 FULL_ERROR = "HYDRA_FULL_ERROR"
 # what the user set HYDRA_FULL_ERROR to, kept while `one_line_command` sets it for Hydra (child
 # processes, a sweep's workers among them, inherit both)
@@ -42,8 +42,12 @@ class RunError(Exception):
 
 
 class RefusedAtStart(RunError):
-    """A RunError raised before the run changed its folder, which is then not marked FAILED:
+    """A RunError raised before the run changed its folder, whose state then stays what it was:
     the folder may hold a finished run that this one was to continue (resume.py)."""
+
+
+class Interrupted(RunError):
+    """Training stopped by a signal; the message says how to continue the run (resume.py)."""
 
 
 def full_trace_wanted() -> bool:
@@ -67,6 +71,11 @@ def one_line(error: BaseException) -> str | None:
     """The reason for `error` on one line, when the user can fix it; None for a bug."""
     if (reason := run_error(error)) is not None:
         return str(reason)
+    if isinstance(error, ValueError) and str(error).startswith("Only one of --run, --multirun"):
+        return (  # Hydra's, before any config: `-m --cfg job`, say
+            "give only one of -m (--multirun), --cfg, --info and --shell-completion; for "
+            "the config of a sweep's job, leave out -m and give one value per key"
+        )
     for cause in causes(error):
         if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
             key, schema = cause.full_key, getattr(cause, "object_type", None)
@@ -74,6 +83,11 @@ def one_line(error: BaseException) -> str | None:
                 known = ", ".join(entry.name for entry in fields(schema))  # a misspelled key?
                 return f"{key}: no such key; the keys here: {known} (+{key}=... adds one)"
             return f"{key}: {cause.msg.strip().splitlines()[0]}"
+    for cause in causes(error):
+        if type(cause).__name__ == "TerminatedWorkerError":  # joblib: a sweep job's process died
+            from .run_folder import lost_jobs
+
+            return lost_jobs(cause)
     for cause in causes(error):
         if isinstance(cause, OSError) and cause.filename:  # a folder Hydra makes, a full disk
             return f"{cause.filename}: {cause.strerror}"
@@ -144,33 +158,42 @@ class CheckedConfig(Callback):
             raise SystemExit(error_line(str(error))) from None
 
 
-def mark_failed(folder: Path, reason: str) -> None:
-    """The `FAILED` file of a run folder: reports and `resume` skip such a folder."""
-    if folder.is_dir():
-        (folder / FAILED).write_text(reason.strip().splitlines()[0] + "\n" if reason else "\n")
+def ended(run: run_state.Writer, error: Exception, reason: RunError | None) -> None:
+    """Record how the run of `run` ended by `error`: interrupted by a signal, refused before
+    it changed its folder (the state it had stays), or failed, with the reason in one line."""
+    if isinstance(reason, Interrupted):
+        run.end(run_state.INTERRUPTED, str(reason))
+    elif isinstance(reason, RefusedAtStart):
+        run.restore()
+    else:
+        run.end(run_state.FAILED, str(reason) if reason else f"{type(error).__name__}: {error}")
 
 
 def one_line_errors(main: Callable) -> Callable:
-    """Wrap a Hydra task function: the config is checked first (a sweep's job has its own
-    values); a `RunError` is logged as one line (console and the run's log file), the run folder
-    is marked FAILED, then the command exits with status 1. In a multirun the error is raised
-    again, so that Hydra records the failed job and goes on with the others."""
+    """Wrap a Hydra task function: it runs holding its output folder (one writer at a time),
+    whose state says running, then finished; the config is checked first (a sweep's job has its
+    own values); a `RunError` is logged as one line (console and the run's log file), the state
+    says failed (or interrupted) with that line, then the command exits with status 1. In a
+    multirun the error is raised again, so that Hydra records the failed job and goes on with
+    the others."""
 
     @functools.wraps(main)
     def checked(cfg):
-        try:
-            check(cfg)
-            return main(cfg)
-        except Exception as error:
-            reason = run_error(error)
-            if HydraConfig.initialized() and not isinstance(reason, RefusedAtStart):
-                out = Path(HydraConfig.get().runtime.output_dir)
-                mark_failed(out, str(reason) if reason else f"{type(error).__name__}: {error}")
-            if reason is None or full_trace_wanted():
-                raise
-            log.error("%s", reason)
-            if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-                raise
-            raise SystemExit(1) from None
+        out = Path(HydraConfig.get().runtime.output_dir) if HydraConfig.initialized() else None
+        with run_state.writer(out) as run:
+            try:
+                check(cfg)
+                result = main(cfg)
+            except Exception as error:
+                reason = run_error(error)
+                ended(run, error, reason)
+                if reason is None or full_trace_wanted():
+                    raise
+                log.error("%s", reason)
+                if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+                    raise
+                raise SystemExit(1) from None
+            run.end(run_state.FINISHED)
+            return result
 
     return checked

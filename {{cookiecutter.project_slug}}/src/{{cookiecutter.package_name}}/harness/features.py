@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import paths
 from .errors import RunError
-from .tables import csv_header, read_columns, refuse_non_finite, table_rows
+from .tables import csv_header, few, read_columns, refuse_non_finite, table_rows
 
 
 @dataclass
@@ -91,9 +91,3 @@ def model_columns(key: str, source: str, columns: list[str], features: Features)
             f"was trained on ({few(features.names)}): {'; '.join(wrong)}"
         )
     return features.names
-
-
-def few(names: list[str], shown: int = 3) -> str:
-    """Names for a one-line message: the first few, and how many more."""
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(repr(name) for name in names[:shown]) + more

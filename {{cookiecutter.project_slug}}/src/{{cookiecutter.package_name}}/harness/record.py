@@ -1,12 +1,13 @@
 """A training run's record, kept the same way by every framework:
 - at the start, the config groups as a tree in the log, the resolved config in the run folder
-  (resolved_config.yaml) and a tracker run (the `logger` group);
+  (resolved_config.yaml) and a tracker run (the `logger` group); once the data is read, the
+  run's contract (contract.json: its data, split and model, never changed; contract.py);
 - each epoch, a metrics.csv row and the same metrics in the tracker;
-- at the end, metrics.json, summary.json, learning_curves.png and the tracker's artifacts.
+- at the end, metrics.json (the last epoch's validation metrics and the test metrics),
+  summary.json, learning_curves.png and the tracker's artifacts.
 Only the main process of a multi-process run keeps it; the others train and return."""
 
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -16,21 +17,14 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from .. import paths
-from . import console, curves, resolvers, results, summary, tracking
+from . import console, contract, curves, resolvers, results, summary, tracking
+from .run_state import is_main_process
 
 log = logging.getLogger(__name__)
 
 RESOLVED_CONFIG = "resolved_config.yaml"
 SUMMARY = "summary.json"
 CURVES = "learning_curves.png"
-
-
-def is_main_process() -> bool:
-    """False in the other processes of a multi-process run, which their launcher gives a
-    RANK, or a LOCAL_RANK and NODE_RANK."""
-    if "RANK" in os.environ:
-        return os.environ["RANK"] == "0"
-    return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
 
 
 def run_names(out: Path, output_root: Path) -> tuple[str, str | None]:
@@ -44,9 +38,9 @@ def run_names(out: Path, output_root: Path) -> tuple[str, str | None]:
 
 
 class RunRecord:
-    """`with RunRecord(cfg) as run:` around training; `run.epoch(row)` after each epoch,
-    `run.finish(metrics, artifacts)` at the end. A run that raises is marked failed in the
-    tracker, and has no metrics.json and no summary.json."""
+    """`with RunRecord(cfg) as run:` around training; `run.bind(data)` once the data is read,
+    `run.epoch(row)` after each epoch, `run.finish(test_metrics, artifacts)` at the end. A run
+    that raises is marked failed in the tracker, and has no metrics.json and no summary.json."""
 
     def __init__(self, cfg: DictConfig, main_process: bool | None = None):
         self.cfg = cfg
@@ -55,6 +49,7 @@ class RunRecord:
         self.tracker = instantiate(cfg.logger) if self.main else tracking.CSV()
         self.tags = list(cfg.get("tags") or [])
         self.finished = False
+        self.last_epoch: dict | None = None  # the last epoch's row that this process saw
 
     def __enter__(self) -> "RunRecord":
         self.started = time.time()
@@ -71,13 +66,26 @@ class RunRecord:
         self.tracker.start(info)
         return self
 
+    def bind(self, data) -> None:
+        """The run's contract (contract.json) from its config and its data (a data.Splits):
+        written before training, or, for a run that continues, checked against the data."""
+        if self.main:
+            contract.bind(self.out, self.cfg, data, paths.original_cwd())
+
     def epoch(self, row: dict) -> None:
+        self.last_epoch = row
         if self.main:
             results.append_row(self.out / "metrics.csv", row)
             self.tracker.log_epoch(row)
 
-    def finish(self, metrics: dict[str, float], artifacts: list[Path] = ()) -> dict[str, float]:
-        """metrics.json (checked finite), summary.json, the learning curves, the tracker's run."""
+    def finish(self, test: dict[str, float], artifacts: list[Path] = ()) -> dict[str, float]:
+        """metrics.json (checked finite): the validation metrics of the last epoch in
+        metrics.csv (a run continued after its last epoch has no epoch of its own) and the
+        `test` metrics; summary.json, the learning curves, the tracker's run."""
+        last = self.last_epoch
+        if last is None and self.main:
+            last = results.last_row(self.out / "metrics.csv")
+        metrics = results.final_metrics(last or {}, test)
         if not self.main:
             return metrics
         results.save(metrics)

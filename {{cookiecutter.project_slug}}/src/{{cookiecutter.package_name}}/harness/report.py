@@ -1,111 +1,59 @@
 """`<project>-report <sweep folder>`: one table of a sweep's jobs (a `-m` multirun or an Optuna
-search), each job's swept overrides and final metrics, the best job marked; when jobs differ
-only by `seed`, the mean and standard deviation per configuration. Works on a sweep that is
-still running or was interrupted: it says which jobs have no results yet and which failed.
+search), each job's status, swept overrides and final metrics, the best job marked; when jobs
+differ only by `seed`, the mean and standard deviation per configuration. It lists the jobs
+that did not finish, each with the command that re-runs it.
 
-Writes report.csv, report.md and report.png (the metric against each swept parameter) into the
-sweep folder, and prints the table. rich, matplotlib and the statistics are imported inside the
-functions that use them, so `--help` stays instant.
+Works on a sweep that is still running, was interrupted or holds broken jobs: sweep.py reads
+each job's status from its run state (running, done, failed, interrupted, stopped), or `broken`
+with the reason when its files cannot be read, and the other jobs are tabled as usual. NaN and
+infinite metrics are never best. Writes report.csv, report.md and report.png (the metric
+against each swept parameter) into the sweep folder and says so; where it cannot (a read-only
+folder), one line says why, and the table is printed all the same (exit status 0). rich,
+matplotlib and the statistics are imported inside the functions that use them, so `--help`
+stays instant.
 """
 
 import argparse
+import contextlib
 import csv
-import json
 import math
+import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from .errors import FAILED
+from .sweep import (
+    DONE,
+    FAILED,
+    MISSING,
+    RUNNING,
+    Job,
+    Unreadable,
+    best,
+    direction,
+    expected_jobs,
+    read_sweep,
+    reruns,
+    score,
+    swept_keys,
+    why,
+)
 
 # the metric to rank by when the sweep does not name one (its `optimized_metric`)
 DEFAULT_METRIC = "val_acc"
-
-
-@dataclass
-class Job:
-    """One numbered job folder of a sweep."""
-
-    number: int
-    folder: Path
-    overrides: dict[str, str]
-    metrics: dict[str, float] = field(default_factory=dict)
-    # done: metrics.json is there; failed: a FAILED file, or the log holds an error; missing:
-    # neither, yet
-    status: str = "missing"
-
-
-def parse_override(text: str) -> tuple[str, str]:
-    """`optimizer.lr=0.01` -> ("optimizer.lr", "0.01"); `+key=v` and `~key` keep their key."""
-    key, _, value = text.partition("=")
-    return key.lstrip("+~"), value
-
-
-def read_job(folder: Path) -> Job:
-    overrides_file = folder / ".hydra" / "overrides.yaml"
-    overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else []
-    job = Job(int(folder.name), folder, dict(parse_override(o) for o in overrides or []))
-    metrics_file = folder / "metrics.json"
-    logs = list(folder.glob("*.log"))
-    if (folder / FAILED).is_file():  # whatever else it holds: errors.mark_failed
-        job.status = "failed"
-    elif metrics_file.is_file():
-        job.metrics, job.status = json.loads(metrics_file.read_text()), "done"
-    elif any("[ERROR]" in log.read_text(errors="replace") for log in logs):
-        job.status = "failed"
-    return job
-
-
-def read_sweep(sweep: Path) -> tuple[list[Job], dict]:
-    """The sweep's jobs, in job order, and its multirun.yaml (settings shared by every job)."""
-    multirun_file = sweep / "multirun.yaml"
-    if not multirun_file.is_file():
-        raise SystemExit(f"{sweep}: no multirun.yaml, so not a sweep folder (made by `-m`)")
-    settings = yaml.safe_load(multirun_file.read_text()) or {}  # empty until the sweep writes it
-    folders = [p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit()]
-    return sorted((read_job(folder) for folder in folders), key=lambda job: job.number), settings
-
-
-def expected_jobs(settings: dict) -> int | None:
-    """How many jobs the sweep will have, when its settings say (Optuna's n_trials)."""
-    sweeper = settings.get("hydra", {}).get("sweeper", {})
-    return sweeper.get("n_trials")
-
-
-def swept_keys(jobs: list[Job]) -> list[str]:
-    """The override keys whose values differ between jobs, in the order they were given."""
-    keys: list[str] = []
-    for job in jobs:
-        keys += [key for key in job.overrides if key not in keys]
-    return [key for key in keys if len({job.overrides.get(key) for job in jobs}) > 1]
-
-
-def direction(metric: str, settings: dict) -> str:
-    """maximize or minimize: the sweeper's own direction for the metric it optimized, else by
-    the name (a search that maximized val_acc still ranks val_loss from the lowest)."""
-    configured = settings.get("hydra", {}).get("sweeper", {}).get("direction")
-    if isinstance(configured, str) and metric == settings.get("optimized_metric", metric):
-        return configured
-    return "minimize" if metric.endswith("loss") else "maximize"
-
-
-def best(jobs: list[Job], metric: str, goal: str) -> Job | None:
-    scored = [job for job in jobs if job.status == "done" and metric in job.metrics]
-    if not scored:
-        return None
-    pick = max if goal == "maximize" else min
-    return pick(scored, key=lambda job: job.metrics[metric])
+# what the report says of a job that did not finish and whose overrides cannot be read
+RERUN_BY_HAND = "nothing says what it ran (see its reason); re-run it by hand"
 
 
 def rows(jobs: list[Job], keys: list[str], metric_names: list[str], best_job) -> list[dict]:
-    """One row per job: number, status, best mark, swept values and metrics."""
+    """One row per job: number, status, best mark, swept values and metrics, and the reason
+    of each job that failed, stopped or is broken (a column only when some job has one)."""
     table = []
     for job in jobs:
         row = {"job": job.number, "status": job.status, "best": "*" if job is best_job else ""}
         row |= {key: job.overrides.get(key, "") for key in keys}
         row |= {name: job.metrics.get(name, "") for name in metric_names}
+        if any(job.reason for job in jobs):
+            row["reason"] = job.reason or ""
         table.append(row)
     return table
 
@@ -119,13 +67,13 @@ def seed_groups(jobs: list[Job], keys: list[str], metric_names: list[str]) -> li
     others = [key for key in keys if key != "seed"]
     groups: dict[tuple, list[Job]] = {}
     for job in jobs:
-        if job.status == "done":
+        if job.status == DONE:
             groups.setdefault(tuple(job.overrides.get(k, "") for k in others), []).append(job)
     table = []
     for values, members in groups.items():
         row = dict(zip(others, values, strict=True)) | {"seeds": len(members)}
         for name in metric_names:
-            scores = [job.metrics[name] for job in members if name in job.metrics]
+            scores = [value for job in members if (value := score(job, name)) is not None]
             row[f"{name}_mean"] = statistics.fmean(scores) if scores else ""
             row[f"{name}_std"] = statistics.stdev(scores) if len(scores) > 1 else 0.0
         table.append(row)
@@ -146,7 +94,8 @@ def cell(value) -> str:
 def markdown(table: list[dict]) -> str:
     header = list(table[0])
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(cell(row[key]) for key in header) + " |" for row in table]
+    cells = [[cell(row[key]).replace("|", "\\|") for key in header] for row in table]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +107,7 @@ def plot(path: Path, jobs: list[Job], keys: list[str], metric: str, best_job) ->
     import matplotlib.pyplot as plt
 
     params = [key for key in keys if key != "seed"] or keys
-    done = [job for job in jobs if job.status == "done" and metric in job.metrics]
+    done = [job for job in jobs if score(job, metric) is not None]  # finite values only
     figure, axes = plt.subplots(1, len(params), figsize=(4 * len(params), 3.2), squeeze=False)
     for axis, key in zip(axes.flat, params, strict=True):
         values = [job.overrides.get(key, "") for job in done]
@@ -189,62 +138,114 @@ def as_number(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def error_line(reason: str) -> str:
+    """The line the command stops with: `<command>: error: <reason>` (as errors.error_line)."""
+    return f"{Path(sys.argv[0]).name}: error: {reason}"
+
+
 def report(sweep: Path, metric: str | None = None) -> dict:
     """Read the sweep, write report.csv, report.md and report.png, and return what was found:
-    the table, the best job, the seed groups and the jobs that are missing or failed."""
-    jobs, settings = read_sweep(sweep)
+    the table, the best job, the seed groups, the jobs running, failed, missing or not started,
+    the command that re-runs each job that did not finish, and the files written (or why not).
+    A metric that no job has, or a folder that is not a sweep, stops it with one line."""
+    try:
+        jobs, settings = read_sweep(sweep)
+    except Unreadable as problem:
+        raise SystemExit(error_line(str(problem))) from None
+    metric_names = sorted({name for job in jobs for name in job.metrics})
+    if metric and metric_names and metric not in metric_names:
+        known = ", ".join(metric_names)
+        raise SystemExit(error_line(f"--metric {metric}: no job has it; the jobs have {known}"))
     metric = metric or settings.get("optimized_metric") or DEFAULT_METRIC
     goal = direction(metric, settings)
     keys = swept_keys(jobs)
-    metric_names = sorted({name for job in jobs for name in job.metrics})
     best_job = best(jobs, metric, goal)
     table = rows(jobs, keys, metric_names, best_job)
     groups = seed_groups(jobs, keys, metric_names)
-    total = expected_jobs(settings)
     numbers = {job.number for job in jobs}
-    not_started = [n for n in range(total or 0) if n not in numbers]
-    if table:
-        write_csv(sweep / "report.csv", table)
-        text = markdown(table) + (f"\n{markdown(groups)}" if groups else "")
-        (sweep / "report.md").write_text(text)
-        plot(sweep / "report.png", jobs, keys, metric, best_job)
+    not_started = [n for n in range(expected_jobs(settings) or 0) if n not in numbers]
+    text = markdown(table) + (f"\n{markdown(groups)}" if groups else "") if table else ""
+    writers = {
+        "report.csv": lambda path: write_csv(path, table),
+        "report.md": lambda path: path.write_text(text),
+        "report.png": lambda path: plot(path, jobs, keys, metric, best_job),
+    }
+    written, not_written = write_files(sweep, writers) if table else ([], None)
     return {
         "metric": metric,
         "direction": goal,
         "table": table,
         "best": best_job,
         "seed_groups": groups,
-        "failed": [job.number for job in jobs if job.status == "failed"],
-        "missing": [job.number for job in jobs if job.status == "missing"] + not_started,
+        "running": [job.number for job in jobs if job.status == RUNNING],
+        "failed": [job.number for job in jobs if job.status == FAILED],
+        "missing": [job.number for job in jobs if job.status == MISSING] + not_started,
+        "not_started": not_started,
+        "reruns": {job.number: (job.status, command) for job, command in reruns(jobs, settings)},
+        "written": written,
+        "not_written": not_written,
     }
 
 
+def write_files(sweep: Path, writers: dict) -> tuple[list[Path], str | None]:
+    """Each file `writers` names, written whole into the sweep folder (a temporary file, then
+    renamed): the files written, and why the next one could not be (None: all were)."""
+    written = []
+    for name, write in writers.items():
+        path = sweep / name
+        partial = path.with_name(f"{path.stem}.partial{path.suffix}")  # (the plot's format)
+        try:
+            write(partial)
+            os.replace(partial, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            return written, f"{path}: {why(error)}"
+        written.append(path)
+    return written, None
+
+
 def show(found: dict, sweep: Path) -> None:
-    """The table on the console (rich), then one line each for the best, missing and failed."""
+    """The table on the console (rich); then one line for the best job, one for the jobs
+    running and not started, the jobs that did not finish with the command that re-runs each,
+    and the files written (or why they could not be)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     # piped into a file or a CI log, no 80-column limit: whole headers, one line per message
     console = Console() if sys.stdout.isatty() else Console(width=10_000, soft_wrap=True)
     tables = {"jobs": found["table"], "mean and std over seeds": found["seed_groups"]}
     for title, table in tables.items():
         if table:
-            view = Table(title=f"{sweep} ({title})")
+            view = Table(title=Text(f"{sweep} ({title})"))
             for key in table[0]:
-                view.add_column(str(key))
+                view.add_column(Text(str(key)))
             for row in table:
-                view.add_row(*(cell(value) for value in row.values()))
+                view.add_row(*(Text(cell(value)) for value in row.values()))
             console.print(view)
+
+    def say(line: str) -> None:  # as it is: no markup, no colours, not wrapped (commands)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
     best_job = found["best"]
     if best_job is None:
-        console.print(f"No job has {found['metric']} yet.")
+        say(f"No job has {found['metric']} yet (a finite value, in a finished job).")
     else:
         score, goal = best_job.metrics[found["metric"]], f"{found['direction']} {found['metric']}"
-        console.print(f"Best ({goal}): job {best_job.number}, {score:.4f}, {best_job.folder}")
-    if found["missing"]:
-        console.print(f"No results yet (running, stopped or not started): jobs {found['missing']}")
-    if found["failed"]:
-        console.print(f"Failed (see their logs): jobs {found['failed']}")
+        say(f"Best ({goal}): job {best_job.number}, {score:.4f}, {best_job.folder}")
+    if found["running"]:
+        say(f"Running: jobs {found['running']}")
+    if found["not_started"]:
+        say(f"Not started yet: jobs {found['not_started']}")
+    if found["reruns"]:
+        say("Did not finish; re-run each with the command after its number:")
+    for number, (status, command) in found["reruns"].items():
+        say(f"  job {number} ({status}): {command or RERUN_BY_HAND}")
+    if found["not_written"]:
+        say(f"Could not write the report files into {sweep}: {found['not_written']}")
+    elif found["written"]:
+        say(f"Wrote {', '.join(path.name for path in found['written'])} into {sweep}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@ metrics.json with the final metrics, and the closing log lines (the run folder, 
 Whatever keys the training code puts in a row or a metrics dict become columns and entries.
 Files that are written whole (metrics.json, checkpoints) are written atomically."""
 
+import contextlib
 import csv
 import json
 import logging
@@ -19,16 +20,26 @@ log = logging.getLogger(__name__)
 
 def append_row(path: Path, row: dict) -> None:
     """Append one epoch's metrics to a CSV file. The first row's keys become the header; a
-    later row with a key that is not a column is an error, not a silently dropped value."""
+    later row with a key that is not a column is an error, not a silently dropped value. A
+    write that fails (a full disk) leaves the file as it was and is a RunError."""
     header = None
     if path.exists():
         with open(path, newline="") as file:
             header = next(csv.reader(file))
-    with open(path, "a", newline="") as file:
-        writer = csv.DictWriter(file, header or list(row))
-        if header is None:
-            writer.writeheader()
-        writer.writerow(row)
+    size = path.stat().st_size if header is not None else None
+    try:
+        with open(path, "a", newline="") as file:
+            writer = csv.DictWriter(file, header or list(row))
+            if header is None:
+                writer.writeheader()
+            writer.writerow(row)
+    except OSError as error:  # a full disk: the file as it was, not half a row
+        with contextlib.suppress(OSError):
+            if size is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.truncate(path, size)
+        raise RunError(not_written(path, error)) from error
 
 
 def reported(metrics: Iterable[str]) -> list[str]:
@@ -44,6 +55,13 @@ def check_metric_name(key: str, name: str, known: Iterable[str]) -> None:
         raise RunError(f"{key}: {name!r} is not a metric of this run; use one of {list(known)}")
 
 
+def last_row(path: Path) -> dict[str, float]:
+    """The last row of a metrics.csv file, as numbers (a blank cell: not measured)."""
+    with open(path, newline="") as file:
+        rows = [row for row in csv.DictReader(file) if any(row.values())]
+    return {key: float(value) for key, value in rows[-1].items() if value not in ("", None)}
+
+
 def final_metrics(last_epoch: dict, test: dict) -> dict[str, float]:
     """What a training run reports: its last epoch's validation metrics and its test metrics."""
     val = {name: value for name, value in last_epoch.items() if name.startswith("val_")}
@@ -52,13 +70,22 @@ def final_metrics(last_epoch: dict, test: dict) -> dict[str, float]:
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """`write(file)` into a temporary file beside `path`, then rename it to `path`: an
-    interrupted write leaves the previous file (or none), never half a file."""
+    interrupted write leaves the previous file (or none), never half a file. A write that
+    fails (a full disk, a file too large) is a RunError naming `path` and the reason."""
     partial = path.with_name(path.name + ".partial")
     try:
         write(partial)
         os.replace(partial, path)
+    except OSError as error:
+        raise RunError(not_written(path, error)) from error
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+def not_written(path: Path, error: OSError) -> str:
+    """The one line for a file that could not be written: which file, the reason the OS gave."""
+    return f"{path}: cannot write it: {error.strerror or error}"
 
 
 def save(metrics: dict[str, float]) -> dict[str, float]:

@@ -1,42 +1,57 @@
 """Interrupted runs and how they continue, in their own run folder.
 
-`<project>-train resume=outputs/runs/<date>/<time>` (or `resume=latest`: the run folder whose
-last checkpoint was written most recently, under `outputs/runs/` and `outputs/multiruns/`)
-trains again with the run's own overrides (its .hydra/overrides.yaml), then the ones given
-now (later wins: `trainer.max_epochs=30` extends a run), in the same run folder. Training
-loads the folder's last checkpoint and goes on with the next epoch; metrics.csv keeps the rows
-of the epochs the checkpoint holds. A SLURM job requeued after a time-out comes back the same
-way, with `resume=<its folder>` (requeue.py).
+`<project>-train resume=outputs/runs/<date>/<time>` (or `resume=latest`: of the runs under
+`outputs/runs/` and `outputs/multiruns/` that stopped before they finished, interrupted, failed
+or killed, the one whose last checkpoint was written most recently) trains again with the run's
+own overrides (its .hydra/overrides.yaml), then the ones given now, in the same run folder.
+Training loads the folder's last checkpoint and goes on with the next epoch; metrics.csv keeps
+the rows of the epochs the checkpoint holds. A SLURM job requeued after a time-out comes back the
+same way, with `resume=<its folder>` (requeue.py).
 
-While training, SIGTERM, SIGINT (Ctrl-C) and SIGHUP stop the run with one line that says how
-to continue it; the checkpoint of the last finished epoch is on disk. No heavy imports here:
-train imports this module before `--help` is answered.
+A run continues as it started. What is given now may change only how long and where it trains
+and how it is logged (MAY_CHANGE: `trainer.max_epochs=30` extends a run); the composed config
+must keep the run's contract (contract.py: its data, split, model, optimizer type, framework);
+no other process may hold the folder (run_state.py); a finished run continues only with more
+epochs. Each refusal is one line, before anything in the folder is touched. No heavy imports
+here: train imports this module before `--help` is answered.
 """
 
 import functools
 import logging
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from . import PROJECT
-from .errors import FAILED, RefusedAtStart, RunError, error_line
+from . import PROJECT, contract, run_state
+from .errors import RefusedAtStart, RunError, error_line
+from .signals import command_name
 
 log = logging.getLogger(__name__)
 
 LATEST = "latest"
-SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
-# what a run leaves when it ends: gone while the run goes on again (report.py reads them)
-ENDED = (FAILED, "metrics.json", "summary.json")
+# what a run leaves when it ends: gone while the run goes on again
+ENDED = (run_state.LEGACY_FAILED, "metrics.json", "summary.json")
 ONE_STEP = "resume: this project trains in one step (one fit); there is nothing to continue"
-
-
-class Interrupted(RunError):
-    """Training stopped by a signal; the message says how to continue the run."""
+# the overrides that `resume=` may add: how long and where the run trains, how it is logged
+MAY_CHANGE = (
+    "trainer.max_epochs",
+    "trainer.device",
+    "trainer.accelerator",
+    "trainer.devices",
+    "trainer.num_nodes",
+    "trainer.strategy",
+    "loader.num_workers",
+    "logger",
+    "tags",
+    "run_name",
+    "hydra.verbose",
+    "hydra/job_logging",
+    "hydra/hydra_logging",
+    "hydra.job_logging",
+)
+# the states of runs that `resume=latest` continues
+STOPPED_EARLY = (run_state.INTERRUPTED, run_state.FAILED, run_state.STOPPED)
 
 
 def resumable(main: Callable) -> Callable:
@@ -69,12 +84,28 @@ def last_checkpoint_name() -> str:
     return name
 
 
+def override_key(text: str) -> str:
+    """The key of an override: `trainer.max_epochs=9` and `+trainer.x=1` give the key."""
+    return text.split("=", 1)[0].lstrip("+~")
+
+
+def may_change(text: str) -> bool:
+    key = override_key(text)
+    return any(key == allowed or key.startswith(f"{allowed}.") for allowed in MAY_CHANGE)
+
+
 def continued(args: list[str], value: str) -> list[str]:
     """The command line that continues the run `value` (a folder, or `latest`)."""
-    from omegaconf import OmegaConf
-
     if {"-m", "--multirun"} & set(args):
         raise RunError("resume: continues one run; leave out -m")
+    now = [arg for arg in args if not arg.startswith("resume=")]
+    changes = [arg for arg in now if not arg.startswith("-") and not may_change(arg)]
+    if changes:
+        raise RefusedAtStart(
+            f"resume: {override_key(changes[0])} would change what the run is; a run continues "
+            f"with its own data, model, optimizer and seed, and resume= may change only "
+            f"{', '.join(MAY_CHANGE[:7])}, the logger and tags: start a new run instead"
+        )
     last = last_checkpoint_name()
     root = next((a.split("=", 1)[1] for a in args if a.startswith("paths.output_root=")), "outputs")
     if value == LATEST:
@@ -82,10 +113,25 @@ def continued(args: list[str], value: str) -> list[str]:
     else:
         folder = Path(os.path.normpath(Path(os.path.expanduser(value)).absolute()))
         check(folder, last)
-    earlier = OmegaConf.load(folder / ".hydra" / "overrides.yaml")
-    now = [arg for arg in args if not arg.startswith("resume=")]
-    kept = [str(arg) for arg in earlier if not str(arg).startswith("resume=")]
+    kept = [arg for arg in own_overrides(folder) if not arg.startswith("resume=")]
     return [*kept, f"hydra.run.dir={quoted(folder)}", *now, f"resume={quoted(folder)}"]
+
+
+def own_overrides(folder: Path) -> list[str]:
+    """The overrides the run in `folder` was started with (its .hydra/overrides.yaml)."""
+    import yaml
+
+    path = folder / ".hydra" / "overrides.yaml"
+    try:
+        overrides = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise RefusedAtStart(f"resume: {path} cannot be read ({reason})") from None
+    if overrides is None:
+        return []
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise RefusedAtStart(f"resume: {path} is not a list of overrides; was it edited?")
+    return overrides
 
 
 def quoted(path: Path) -> str:
@@ -109,20 +155,56 @@ def check(folder: Path, last: str) -> None:
 
 
 def latest(output_root: Path, last: str) -> Path:
-    """The run folder under `output_root` (runs/<date>/<time>, multiruns/<date>/<time>/<job>)
-    whose last checkpoint was written most recently."""
+    """Of the run folders under `output_root` (runs/<date>/<time>, multiruns/<date>/<time>/<job>)
+    that stopped before they finished and that no process holds, the one whose last checkpoint
+    was written most recently."""
     found = [*output_root.glob(f"runs/*/*/{last}"), *output_root.glob(f"multiruns/*/*/*/{last}")]
     found = [path for path in found if (path.parent / ".hydra" / "overrides.yaml").is_file()]
+    found = [path for path in found if stopped_early(path.parent)]
     if not found:
-        raise RunError(f"resume=latest: no run under {output_root} holds a {last}")
+        raise RefusedAtStart(
+            f"resume=latest: no run under {output_root} holds a {last} and stopped before it "
+            "finished (running and finished runs are not taken)"
+        )
     return max(found, key=lambda path: path.stat().st_mtime_ns).parent
+
+
+def stopped_early(folder: Path) -> bool:
+    state = run_state.read(folder)
+    return (state is None or state.state in STOPPED_EARLY) and run_state.holder(folder) is None
+
+
+def take_over(folder: Path, config) -> None:
+    """Before Hydra writes into `folder` (run_folder.py): refuse, with one line and nothing
+    written, a run that another process holds, a finished run without more epochs, a run that
+    trained more epochs than asked, and a config that changes the run's contract; then hold the
+    folder, its state running."""
+    import importlib
+
+    who = run_state.holder(folder)
+    if who is not None:
+        raise RefusedAtStart(
+            f"resume: {folder} is being written by {who}; one process continues a run at a time"
+        )
+    last_checkpoint_name()  # (a project that trains in one step has nothing to continue)
+    done = importlib.import_module(f"{PROJECT}.engine").epochs_on_disk(folder)
+    state = run_state.read(folder)
+    finished = state is not None and state.state == run_state.FINISHED
+    max_epochs = config.trainer.max_epochs
+    if done is not None and (done > max_epochs or (finished and done == max_epochs)):
+        raise RefusedAtStart(
+            f"resume: {folder} trained {done} epochs already; give trainer.max_epochs=<more> "
+            "to train it further"
+        )
+    contract.check_config(folder, config, os.getcwd())
+    if run_state.take(folder) is None:  # another process took it in between
+        raise RefusedAtStart(f"resume: {folder} is being written by {run_state.holder(folder)}")
 
 
 def last_checkpoint(resume: str | None, name: str) -> Path | None:
     """The last checkpoint a run continues from (`resume`, the config value: the run folder,
     which must be this run's own), or None for a new run."""
     from .. import paths
-    from .record import is_main_process
 
     if resume is None:
         return None
@@ -130,7 +212,7 @@ def last_checkpoint(resume: str | None, name: str) -> Path | None:
         raise RunError(ONE_STEP)
     folder, out = paths.resolve(resume), paths.output_dir()
     # (in a multi-process run the other processes have folders of their own, and read this one)
-    if is_main_process() and folder.resolve() != out.resolve():
+    if run_state.is_main_process() and folder.resolve() != out.resolve():
         raise RefusedAtStart(
             f"resume: continues a run in its own folder, not in {out}: "
             f"use `{command_name()} resume={folder}`"
@@ -139,141 +221,35 @@ def last_checkpoint(resume: str | None, name: str) -> Path | None:
     return folder / name
 
 
-def refuse_a_finished_run(folder: Path, max_epochs: int) -> None:
-    """Stop, with one line, a command that would continue a run which trained its `max_epochs`
-    already; called before Hydra writes into the folder, whose .hydra/ would otherwise take this
-    command's overrides (run_folder.py). A SystemExit: Hydra's callbacks turn an Exception into
-    a warning."""
-    import importlib
-
-    try:
-        last_checkpoint_name()  # (a project that trains in one step has nothing to continue)
-        done = importlib.import_module(f"{PROJECT}.engine").epochs_on_disk(folder)
-        if done is not None:
-            refuse_if_finished(folder, done, max_epochs)
-    except RunError as error:
-        raise SystemExit(error_line(str(error))) from None
-
-
-def refuse_if_finished(folder: Path, epochs_done: int, max_epochs: int) -> None:
-    if epochs_done >= max_epochs:
-        raise RefusedAtStart(
-            f"resume: {folder} trained its {max_epochs} epochs already; give "
-            f"trainer.max_epochs=<more> to train it further"
-        )
-
-
 def reopen(folder: Path, epochs_done: int, max_epochs: int) -> None:
     """Ready the run folder to go on after `epochs_done` epochs: metrics.csv keeps the rows
     of those epochs (a later one was written after the checkpoint, by a run killed before it
-    saved the next), and what an ended run leaves (metrics.json, FAILED, ...) goes."""
+    saved the next), and what an ended run leaves (metrics.json, summary.json) goes."""
     import csv
 
-    from .record import is_main_process
+    from .results import write_atomically
 
-    if not is_main_process():  # (the other processes of a multi-process run write nothing)
+    if not run_state.is_main_process():  # (the other processes of a run with several write nothing)
         return
-    refuse_if_finished(folder, epochs_done, max_epochs)
+    if epochs_done > max_epochs:
+        raise RefusedAtStart(
+            f"resume: {folder} trained {epochs_done} epochs already, more than "
+            f"trainer.max_epochs={max_epochs}"
+        )
     log.info("Continuing %s after epoch %d of %d", folder, epochs_done, max_epochs)
     metrics = folder / "metrics.csv"
     if metrics.is_file():
         with open(metrics, newline="") as file:
-            rows = list(csv.reader(file))
-        kept = rows[:1] + [row for row in rows[1:] if int(row[0]) <= epochs_done]
+            rows = [row for row in csv.reader(file) if row]  # (a blank line is no epoch)
+        try:
+            kept = rows[:1] + [row for row in rows[1:] if int(row[0]) <= epochs_done]
+        except ValueError:
+            raise RunError(f"resume: {metrics} is not a table of epochs (edited?)") from None
 
         def write(path: Path) -> None:
             with open(path, "w", newline="") as file:
                 csv.writer(file).writerows(kept)
 
-        from .results import write_atomically
-
         write_atomically(metrics, write)
     for name in ENDED:
         (folder / name).unlink(missing_ok=True)
-
-
-def command_name() -> str:
-    """The command as the user typed it: `<project>-train` (Hydra's help.app_name)."""
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf.errors import OmegaConfBaseException
-
-    try:
-        return str(HydraConfig.get().help.app_name)
-    except (ValueError, OmegaConfBaseException):  # no Hydra run (a test, a notebook)
-        return Path(sys.argv[0]).name
-
-
-def as_typed(folder: Path) -> str:
-    """A run folder as the user can paste it: relative to the launch directory when inside."""
-    from .. import paths
-
-    launch = paths.original_cwd().resolve()
-    folder = folder.resolve()
-    return str(folder.relative_to(launch)) if folder.is_relative_to(launch) else str(folder)
-
-
-class StopOnSignals:
-    """`with StopOnSignals(folder, max_epochs, epochs_on_disk) as stop:` around training:
-    SIGTERM, SIGINT and SIGHUP raise `Interrupted`, whose one line names the last epoch on
-    disk (`epochs_on_disk(folder)`, None before the first) and the command that continues the run.
-    A signal that arrives within `stop.held()` waits for the block's end, so that a metrics
-    row is written whole. A signal that something else already handles (submitit's SIGTERM,
-    `nohup`'s SIGHUP) is left to it. The previous handlers are back when the block ends."""
-
-    def __init__(self, folder: Path, max_epochs: int, epochs_on_disk: Callable[[Path], int | None]):
-        self.folder, self.max_epochs, self.epochs_on_disk = folder, max_epochs, epochs_on_disk
-        self.received: str | None = None
-        self.holding = False
-        self.previous: dict = {}
-
-    def __enter__(self) -> "StopOnSignals":
-        if threading.current_thread() is not threading.main_thread():
-            return self  # (only the main thread may set handlers)
-        for name in SIGNALS:
-            number = getattr(signal, name, None)  # Windows has no SIGHUP
-            if number is not None and signal.getsignal(number) in (
-                signal.SIG_DFL,
-                signal.default_int_handler,
-            ):
-                self.previous[number] = signal.signal(number, self.receive)
-        return self
-
-    def __exit__(self, *exception) -> None:
-        for number, handler in self.previous.items():
-            signal.signal(number, handler)
-
-    def receive(self, number: int, frame) -> None:
-        self.received = signal.Signals(number).name
-        if not self.holding:
-            raise self.interrupted()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        self.holding = True
-        try:
-            yield
-        finally:
-            self.holding = False
-        if self.received:
-            raise self.interrupted()
-
-    def holding_call(self, function: Callable) -> Callable:
-        """`function`, called with signals held (see `held`)."""
-
-        def call(*args, **kwargs):
-            with self.held():
-                return function(*args, **kwargs)
-
-        return call
-
-    def interrupted(self) -> Interrupted:
-        done = self.epochs_on_disk(self.folder)
-        if done is None:
-            return Interrupted(
-                f"interrupted by {self.received} before epoch 1 of {self.max_epochs} ended; "
-                "nothing to continue from: run train again"
-            )
-        return Interrupted(
-            f"interrupted by {self.received} after epoch {done} of {self.max_epochs}; continue "
-            f"with: {command_name()} resume={as_typed(self.folder)}"
-        )

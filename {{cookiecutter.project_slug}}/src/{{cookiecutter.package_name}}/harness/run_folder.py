@@ -1,7 +1,12 @@
-"""One run per folder. A run (or a sweep) refuses a folder that already holds one, instead of
-mixing its files with the other run's. Hydra calls these hooks before it writes into the
-folder; configs/hydra/default.yaml registers them. A run that continues in its own folder
-(`resume=<its folder>`, resume.py) takes it again."""
+"""One run per folder, one writer per run folder. Hydra calls these hooks before it writes into a
+run (or sweep) folder; configs/hydra/default.yaml registers them.
+
+A new run refuses a folder that already holds files (a run's, with or without Hydra's .hydra/:
+`hydra.output_subdir=null` leaves none), instead of mixing its files with the other run's. It
+then holds the folder's lock (run_state.py) until it ends, its state running. A run that
+continues in its own folder (`resume=<its folder>`) takes it over only when resume.take_over
+allows. A refusal is one line and changes nothing on disk.
+"""
 
 import os
 from pathlib import Path
@@ -9,28 +14,59 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from . import resume
-from .errors import error_line
+from . import resume, run_state
+from .errors import RunError, error_line
 
 
-def claim(folder: Path, marker: str, key: str) -> None:
-    """Create `folder/marker`, the file Hydra is about to write, as an empty file. The creation
-    is exclusive: it fails when the file is already there, whichever run made it, even one
-    started in the same instant; the command then stops with one line, as it does when the
-    folder cannot be made (the reason the OS gives)."""
-    path = folder / marker
+def refused(reason: str) -> SystemExit:
+    """The one line a hook stops the command with: Hydra's callbacks turn an Exception into a
+    warning and go on, so it is a SystemExit."""
+    return SystemExit(error_line(reason))
+
+
+def claim(folder: Path, key: str, marker: str) -> None:
+    """Make `folder` this command's: refuse one that holds files already, then create `marker`
+    in it exclusively (it fails when the file is there, whichever command made it, even one
+    started in the same instant). The folder that cannot be made: the reason the OS gives."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        if folder.is_dir() and any(folder.iterdir()):
+            raise FileExistsError
+        folder.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(folder / marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
     except FileExistsError:
-        raise SystemExit(
-            error_line(
-                f"{key}: {folder} already holds a run ({marker} is there); "
-                f"give a new folder, or leave {key} out for a fresh one"
-            )
+        raise refused(
+            f"{key}: {folder} already holds files (another run's?); give a new folder, or leave "
+            f"{key} out for a fresh one"
         ) from None
-    except OSError as error:  # not writable, a file in the way, ...: the reason the OS gives
-        raise SystemExit(error_line(f"{key}: cannot make {folder}: {error.strerror}")) from None
+    except OSError as error:  # not writable, a file in the way, ...
+        raise refused(f"{key}: cannot make {folder}: {error.strerror}") from None
+
+
+class OneRunPerFolder(Callback):
+    # the sweep folders this process made, the last one last
+    sweeps: list[Path] = []
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        if not run_state.is_main_process():  # the others join process 0's folder, or a scratch one
+            return
+        folder = Path(config.hydra.run.dir)
+        if config.get("resume") and continues(folder, Path(config.resume)):
+            try:
+                resume.take_over(folder, config)
+            except RunError as error:
+                raise refused(str(error)) from None
+            return
+        claim(folder, "hydra.run.dir", run_state.LOCK)
+        if run_state.take(folder) is None:
+            raise refused(f"hydra.run.dir: {folder} is being written by another process")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        claim(sweep_dir, "hydra.sweep.dir", "multirun.yaml")
+        OneRunPerFolder.sweeps.append(sweep_dir.absolute())
+        # the sweep's settings, as Hydra's basic sweeper writes them (other sweepers, Optuna's
+        # among them, do not): what `<project>-report` reads
+        OmegaConf.save(config, sweep_dir / "multirun.yaml")
 
 
 def continues(folder: Path, resume: Path) -> bool:
@@ -38,20 +74,29 @@ def continues(folder: Path, resume: Path) -> bool:
     return folder.is_absolute() and folder.resolve() == resume.resolve()
 
 
-class OneRunPerFolder(Callback):
-    def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        # with hydra.output_subdir=null Hydra records no config, and there is nothing to claim
-        if config.hydra.output_subdir is None:
-            return
-        folder = Path(config.hydra.run.dir)
-        if config.get("resume") and continues(folder, Path(config.resume)):
-            resume.refuse_a_finished_run(folder, config.trainer.max_epochs)
-            return
-        claim(folder, f"{config.hydra.output_subdir}/config.yaml", "hydra.run.dir")
+def lost_jobs(error: Exception) -> str:
+    """The one line for a sweep whose launcher lost a job's process (joblib's
+    TerminatedWorkerError: killed for its memory, say): which jobs stopped with it, that the
+    others keep their results, and the command that lists what to run again."""
+    import importlib.metadata
+    import re
 
-    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        claim(sweep_dir, "multirun.yaml", "hydra.sweep.dir")
-        # the sweep's settings, as Hydra's basic sweeper writes them (other sweepers, Optuna's
-        # among them, do not): what `<project>-report` reads
-        OmegaConf.save(config, sweep_dir / "multirun.yaml")
+    from . import PROJECT
+
+    found = re.search(r"exit codes of the workers are (\{[^}]*\})", str(error))
+    exit_codes = found.group(1) if found else "unknown"
+    if not OneRunPerFolder.sweeps:
+        return f"a sweep job's process was killed (exit codes {exit_codes})"
+    sweep = OneRunPerFolder.sweeps[-1]
+    jobs = [job for job in sweep.iterdir() if job.is_dir() and job.name.isdigit()]
+    stopped = sorted(
+        int(job.name)
+        for job in jobs
+        if (state := run_state.read(job)) is not None and state.state == run_state.STOPPED
+    )
+    distributions = importlib.metadata.packages_distributions().get(PROJECT, ["<project>"])
+    return (
+        f"sweep {sweep}: a job's process was killed (exit codes {exit_codes}; out of memory?), "
+        f"and jobs {stopped} stopped with it; the others keep their results: "
+        f"`{distributions[0]}-report {sweep}` lists the jobs to run again"
+    )

@@ -2,7 +2,13 @@
 indices, the stratified split's row numbers, no NaN or infinite feature. Each problem is one line
 naming the file or the sample (data.py's loaders call these)."""
 
+import codecs
+import math
+import numbers
+import re
 import warnings
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +17,101 @@ from .errors import RunError
 # how a CSV feature may spell NaN (refused then as any NaN, naming the sample); any other text
 # that is not a number, an empty field too, is refused naming its column
 NAN_TEXT = ["nan", "NaN", "NAN", "-nan", "-NaN"]
+# a label written as a whole number in digits: an int of any size, exactly
+INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+# how much of a CSV file is checked to be UTF-8 text before pandas reads it (pandas decodes the
+# rest strictly: a byte that is not UTF-8 stops it, see `not_utf8`)
+FIRST_BYTES = 1 << 16
+SAVE = "save it as UTF-8"
+# files that are not UTF-8 text, told by their first bytes (any of): what they are, what to do
+SIGNATURES = {
+    (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"): ("UTF-32, by its byte order mark", SAVE),
+    (b"\xff\xfe", b"\xfe\xff"): ("UTF-16, by its byte order mark", SAVE),  # after UTF-32's
+    b"\x1f\x8b": ("gzip-compressed data", "decompress it first"),
+    b"BZh": ("bzip2-compressed data", "decompress it first"),
+    b"\xfd7zXZ\x00": ("xz-compressed data", "decompress it first"),
+    b"(\xb5/\xfd": ("zstd-compressed data", "decompress it first"),
+    b"PK\x03\x04": ("a zip archive", "take the CSV file out of it first"),
+}
+# names of files that pandas decompresses as it reads them (its compression="infer")
+COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 
 
 def csv_header(file: Path, key: str) -> list[str]:
-    """The column names on the first line of a CSV file (given by the config key `key`); the
-    first read of the file, so the one that says when it cannot be read."""
+    """The column names on the first line of a CSV file (given by the config key `key`), as
+    written there: a name given twice or a column without a name is refused (pandas would read
+    them as other columns, `label.1` or `Unnamed: 2`). The first read of the file, so the one
+    that says when it cannot be read or is not UTF-8 text."""
     import pandas as pd
 
     try:
-        return list(pd.read_csv(file, nrows=0).columns)
+        refuse_non_text(file, key)
+        # the first line as pandas reads a row (no renaming), its fields as text
+        text = {"dtype": str, "keep_default_na": False, "index_col": False}
+        names = pd.read_csv(file, header=None, nrows=1, **text).iloc[0].tolist()
     except pd.errors.EmptyDataError:
         raise RunError(f"{key}: {file} is empty; its first line must name the columns") from None
+    except UnicodeDecodeError as error:  # the first line of a file whose name says compressed
+        raise not_utf8(file, key, error) from None
     except OSError as error:  # no permission to read it, say
         raise RunError(f"{key}: cannot read {file}: {error.strerror or error}") from None
+    if "" in names:
+        where = f"column {names.index('') + 1} of its first line"
+        raise RunError(f"{key}: {file} has a column without a name: {where}")
+    twice = [name for name, count in Counter(names).items() if count > 1]
+    if twice:
+        raise RunError(
+            f"{key}: {file} names the column{'s' if len(twice) > 1 else ''} {few(twice)} more "
+            "than once; each column needs a name of its own"
+        )
+    return names
+
+
+def refuse_non_text(file: Path, key: str) -> None:
+    """Refuse a file whose first bytes are not UTF-8 text (or hold a NUL byte, as UTF-16 without
+    a byte order mark does); a UTF-8 byte order mark is text, which pandas skips. A file whose
+    name says it is compressed is left to pandas to decompress and decode."""
+    if file.name.lower().endswith(COMPRESSED):
+        return
+    with open(file, "rb") as stream:
+        start = stream.read(FIRST_BYTES)
+    try:  # a character cut at the end of what was read is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(start, final=len(start) < FIRST_BYTES)
+    except UnicodeDecodeError:
+        raise not_utf8(file, key) from None
+    if b"\x00" in start:
+        raise not_utf8(file, key)
+
+
+def not_utf8(file: Path, key: str, error: UnicodeDecodeError | None = None) -> RunError:
+    """The line for a file that is not UTF-8 text, saying what it looks like: by its first
+    bytes (a byte order mark, compressed data) or the first line that is not UTF-8 text. The
+    error path: reads the file again, a line at a time up to that line (not a file that pandas
+    decompressed: its `error` names the byte)."""
+    if file.name.lower().endswith(COMPRESSED):
+        byte = error.object[error.start : error.start + 1].hex() if error else "?"
+        what = f"decompressed, it holds the byte 0x{byte}"
+        return RunError(f"{key}: {file} is not UTF-8 text ({what}); {SAVE}")
+    with open(file, "rb") as stream:
+        start = stream.read(8)
+        told = next((told for magic, told in SIGNATURES.items() if start.startswith(magic)), None)
+        what, advice = told or (first_non_text(stream), SAVE)
+    return RunError(f"{key}: {file} is not UTF-8 text ({what}); {advice}")
+
+
+def first_non_text(stream) -> str:
+    """Where a binary `stream`, read from its start, stops being UTF-8 text without NUL bytes
+    (UTF-8 cannot cut a line: its bytes of a character are never a newline)."""
+    stream.seek(0)
+    for number, line in enumerate(stream, 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            byte = f"0x{line[bad.start]:02x}"
+            return f"line {number} holds the byte {byte}: Latin-1 or Windows-1252 text, perhaps"
+        if b"\x00" in line:
+            return f"line {number} holds a NUL byte: UTF-16 without a byte order mark, perhaps"
+    return "it changed while it was read"
 
 
 def read_columns(
@@ -51,6 +139,8 @@ def read_columns(
     except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
         reason = str(error).strip().splitlines()[0]
         raise RunError(f"{key}: {file} is not a table of one row per line: {reason}") from None
+    except UnicodeDecodeError as error:  # a line after the first bytes that were checked
+        raise not_utf8(file, key, error) from None
     except ValueError as error:
         where = not_a_number(file, features) or f"({error})"
         raise RunError(f"{key}: {file} has a feature that is not a number: {where}") from None
@@ -104,34 +194,33 @@ def not_a_number(file, features: list[str]) -> str | None:
 
 
 def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
-    """Labels as class indices 0..K-1, and the label of each index. Whole numbers (3, 3.0,
-    "3") are numbers, sorted; if any label is not a number, every label is a name, sorted as
-    text. Given `classes` (a checkpoint's) fix the indices, and a label outside them is
-    refused; so are fractional labels (0.7, nan) and a single class."""
+    """Labels as class indices 0..K-1, and the label of each index. Whole numbers (3, "3", "3.0")
+    are numbers: Python ints, exact at any size (2**53 + 1, 2**64), sorted; if any label is not a
+    number, or the given `classes` are names, every label is a name (its text), sorted as text.
+    Given `classes` (a checkpoint's) fix the indices, and a label outside them is refused; so are
+    fractional labels (0.7, nan) and a single class."""
     import numpy as np
     import pandas as pd
 
     # each distinct label once, in the order they first appear (`codes`: which one each sample
     # has), so that parsing and sorting them costs as many steps as there are classes
     codes, distinct = pd.Series(labels).factorize(use_na_sentinel=False)
-    values = np.asarray(distinct)
-    try:
-        numbers = values.astype(np.float64)
-    except ValueError:
-        values = values.astype(str)
-        if (values == "").any():
-            sample = int(np.argmax(codes == np.argmax(values == "")))
-            raise RunError(f"data: sample {sample} has no label") from None
+    distinct = distinct.tolist()
+    names = classes is not None and any(isinstance(label, str) for label in classes)
+    values = None if names else [as_number(label) for label in distinct]
+    if values is None or None in values:
+        values = [str(label) for label in distinct]
+        if "" in values:
+            sample = int(np.argmax(codes == values.index("")))
+            raise RunError(f"data: sample {sample} has no label")
     else:
-        whole = np.isfinite(numbers) & (numbers == np.round(numbers))
-        if not whole.all():
+        fraction = [distinct[i] for i, number in enumerate(values) if isinstance(number, float)]
+        if fraction:
             raise RunError(
-                f"data: the label {values[~whole].tolist()[0]!r} is not a whole number; "
-                "labels are class numbers or class names"
+                f"data: the label {fraction[0]!r} is not a whole number; labels are class "
+                "numbers or class names"
             )
-        values = numbers.astype(np.int64)
-    found, inverse = np.unique(values, return_inverse=True)
-    found = found.tolist()
+    found = sorted(set(values))
     if classes is not None:
         classes = list(classes)
     elif len(found) < 2:
@@ -144,8 +233,25 @@ def class_indices(labels, classes: list | None = None) -> tuple[Any, list]:
     unknown = [label for label in found if label not in index]
     if unknown:
         raise RunError(f"data: labels {unknown} are not among the model's classes {classes}")
-    y = np.array([index[label] for label in found], dtype=np.int64)[inverse.ravel()][codes]
-    return y, list(classes)
+    return np.array([index[label] for label in values], dtype=np.int64)[codes], classes
+
+
+def as_number(label) -> int | float | None:
+    """A label as the number it is: an int if it is a whole number (of any size, "3.0" and 1e3
+    too), a float if it is a number that is not whole (0.7, nan, inf), None if it is a name."""
+    if isinstance(label, numbers.Integral):  # numpy's integers too
+        return int(label)
+    if isinstance(label, numbers.Real):
+        value = float(label)
+        return int(value) if value.is_integer() else value
+    text = str(label)
+    try:
+        if INTEGER.fullmatch(text):
+            return int(text)
+        value, exact = float(text), Decimal(text)  # the text as written, exactly
+    except (ValueError, ArithmeticError):  # more digits than int() takes; not a number
+        return None
+    return int(exact) if math.isfinite(value) and exact == exact.to_integral_value() else value
 
 
 def split_rows(
@@ -185,3 +291,9 @@ def refuse_non_finite(parts: list, key: str = "data") -> None:
         raise RunError(
             f"{key}: sample {min(rows)} has a NaN or infinite feature; clean the data first"
         )
+
+
+def few(names: list[str], shown: int = 3) -> str:
+    """Names for a one-line message: the first few, and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(repr(name) for name in names[:shown]) + more

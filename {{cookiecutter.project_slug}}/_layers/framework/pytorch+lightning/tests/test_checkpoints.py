@@ -3,7 +3,14 @@ networks rebuilt only from models.py (a checkpoint cannot name other code)."""
 
 import pytest
 import torch
-from conftest import PACKAGE, module
+from conftest import (
+    PACKAGE,
+    assert_the_checkpoint_could_not_be_written,
+    module,
+    run_cli,
+    the_run_folder,
+    train_writing_at_most,
+)
 from torch import nn
 
 checkpoints = module("harness.checkpoints")
@@ -91,3 +98,48 @@ def test_build_refuses_a_nested_target_and_runs_nothing(tmp_path):
     assert not copy.exists()
     with pytest.raises(RunError, match=r"^model: the key '_partial_' is not allowed"):
         models.build({"_target_": f"{PACKAGE}.models.MLP", "_partial_": True}, (4,), 2)
+
+
+def test_a_checkpoint_without_this_projects_entries_is_refused_naming_them(tmp_path):
+    """Another project's or framework's checkpoint: its missing keys named (not `'classes'`)."""
+    path = tmp_path / "other.ckpt"
+    torch.save({"state_dict": {}, "its_own_entries": {}}, path)
+    with pytest.raises(RunError) as refused:
+        checkpoints.read(path, "ckpt_path", needs=("model_config", "classes", "state_dict"))
+    assert str(refused.value) == (
+        f"ckpt_path: {path} is not a checkpoint of this project's train: it holds no "
+        "model_config, classes (saved by another project or framework?)"
+    )
+    assert checkpoints.read(path, "ckpt_path", needs=("state_dict",))["its_own_entries"] == {}
+
+
+@pytest.mark.parametrize(
+    ("entry_point", "tree"), [("evaluate", "evaluations"), ("predict", "predictions")]
+)
+def test_evaluate_and_predict_refuse_a_checkpoint_of_the_other_torch_framework(
+    tmp_path, capfd, entry_point, tree
+):
+    """The checkpoint of the other torch framework of this template (each saves what the other's
+    engine does not read), named as such instead of `refused <file>: 'classes'`."""
+    holds = module("engine").CHECKPOINT_HOLDS
+    other = {"hyper_parameters": {}} if "model_config" in holds else {"model_config": {}}
+    path = tmp_path / "other_checkpoint"
+    torch.save({**other, "state_dict": {}}, path)
+    missing = ", ".join(name for name in holds if name not in other and name != "state_dict")
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(entry_point, f"ckpt_path={path.name}", cwd=tmp_path)
+    lines = capfd.readouterr().out.strip().splitlines()
+    assert stopped.value.code == 1 and lines[-1].endswith(
+        f"[ERROR] - ckpt_path: {path} is not a checkpoint of this project's train: it holds no "
+        f"{missing} (saved by another project or framework?)"
+    )
+    (run,) = (tmp_path / "outputs" / tree).glob("*/*")
+    assert not {"metrics.json", "predictions.csv"} & {p.name for p in run.iterdir()}
+
+
+@pytest.mark.slow
+def test_a_checkpoint_that_cannot_be_written_is_one_line_naming_it(tmp_path):
+    """torch's own writer would fail with 80 lines (`enforce fail at inline_container.cc`)."""
+    # no file over 32 KiB: the checkpoints (70 KiB and more) fail as on a full disk
+    done = train_writing_at_most(32768, tmp_path, "debug=fast")
+    assert_the_checkpoint_could_not_be_written(done, the_run_folder(tmp_path))

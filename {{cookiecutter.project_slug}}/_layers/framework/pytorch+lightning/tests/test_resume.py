@@ -5,31 +5,22 @@ import csv
 import os
 import re
 import shutil
-import subprocess
-import sys
-import textwrap
 
 import pytest
-from conftest import PACKAGE, command, module, read_json, run_cli, the_run_folder
+from conftest import (
+    command,
+    module,
+    read_json,
+    run_cli,
+    the_run_folder,
+    train_signalled_after_epoch,
+)
 
 engine = module("engine")
 resume = module("harness.resume")
+signals = module("harness.signals")
+Interrupted = module("harness.errors").Interrupted
 RunError = module("harness.errors").RunError
-
-# a real SIGTERM from the process to itself, right after metrics.csv gets the row of epoch 3
-SIGNAL_AT_EPOCH_3 = textwrap.dedent(f"""
-    import os, signal, sys
-    from {PACKAGE} import train
-    from {PACKAGE}.harness import results
-    append = results.append_row
-    def append_then_signal(path, row):
-        append(path, row)
-        if row["epoch"] == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
-    results.append_row = append_then_signal
-    sys.argv[0] = {command("train")!r}
-    train.main()
-""")
 
 
 def rows(folder):
@@ -40,13 +31,7 @@ def rows(folder):
 @pytest.mark.slow
 def test_a_run_stopped_by_sigterm_continues_to_the_metrics_of_a_run_without_a_stop(tmp_path):
     settings = ["debug=fast", "trainer.max_epochs=4"]
-    stopped = subprocess.run(
-        [sys.executable, "-c", SIGNAL_AT_EPOCH_3, *settings],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    stopped = train_signalled_after_epoch(3, tmp_path, *settings)
     folder = the_run_folder(tmp_path)
     assert stopped.returncode == 1 and "Traceback" not in stopped.stdout + stopped.stderr
     # one line after the epochs: the signal, the last epoch on disk, the command to continue
@@ -71,8 +56,8 @@ def test_a_run_stopped_by_sigterm_continues_to_the_metrics_of_a_run_without_a_st
 
 
 def test_a_signal_before_the_first_epoch_ended_says_there_is_nothing_to_continue(tmp_path):
-    with resume.StopOnSignals(tmp_path, 4, engine.epochs_on_disk) as stop:
-        with pytest.raises(resume.Interrupted, match="^interrupted by SIGTERM before epoch 1 of 4"):
+    with signals.StopOnSignals(tmp_path, 4, engine.epochs_on_disk) as stop:
+        with pytest.raises(Interrupted, match="^interrupted by SIGTERM before epoch 1 of 4"):
             os.kill(os.getpid(), 15)
     assert stop.received == "SIGTERM"
 
@@ -82,8 +67,8 @@ def test_a_signal_waits_for_the_end_of_a_held_block_and_handlers_come_back(tmp_p
 
     before = signal.getsignal(signal.SIGHUP)
     written = []
-    with resume.StopOnSignals(tmp_path, 4, lambda folder: 2) as stop:
-        with pytest.raises(resume.Interrupted, match=r"^interrupted by SIGHUP after epoch 2 of 4"):
+    with signals.StopOnSignals(tmp_path, 4, lambda folder: 2) as stop:
+        with pytest.raises(Interrupted, match=r"^interrupted by SIGHUP after epoch 2 of 4"):
             with stop.held():
                 os.kill(os.getpid(), signal.SIGHUP)
                 written.append("the whole row")
@@ -143,8 +128,8 @@ def test_reopening_keeps_the_rows_of_the_checkpoints_epochs_and_drops_the_end_ma
         "2,0.6",
     ]
     assert not (tmp_path / "FAILED").exists()
-    with pytest.raises(RunError, match="trained its 4 epochs already"):
-        resume.reopen(tmp_path, 4, 4)
+    with pytest.raises(RunError, match="trained 5 epochs already, more than trainer.max_epochs=4"):
+        resume.reopen(tmp_path, 5, 4)
 
 
 def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(trained_run, tmp_path):
@@ -156,19 +141,21 @@ def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(train
         run_cli("train", f"resume={run}", "trainer.max_epochs=1", cwd=tmp_path)
     message = str(refused.value.code)
     assert message.endswith(
-        f"resume: {run} trained its 1 epochs already; give "
-        "trainer.max_epochs=<more> to train it further"
+        f"resume: {run} trained 2 epochs already; give trainer.max_epochs=<more> to train it "
+        "further"
     )
     assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before
 
 
-def test_a_run_continues_its_own_folder_while_epochs_are_left(trained_run):
-    """The run-folder claim lets `resume=<the run folder>` take it again (harness/run_folder.py)."""
-    from omegaconf import OmegaConf
-
-    hydra = {"output_subdir": ".hydra", "run": {"dir": str(trained_run)}}
-    config = {"hydra": hydra, "resume": str(trained_run), "trainer": {"max_epochs": 1000}}
-    module("harness.run_folder").OneRunPerFolder().on_run_start(OmegaConf.create(config))  # no exit
+def test_a_finished_run_continues_in_its_own_folder_with_more_epochs(trained_run, tmp_path):
+    """The run-folder claim lets `resume=<the run folder>` take it again (harness/run_folder.py),
+    and the run trains the epochs it was given more, then finishes again."""
+    run = shutil.copytree(trained_run, tmp_path / "run")
+    run_cli("train", f"resume={run}", "trainer.max_epochs=3", cwd=tmp_path)
+    assert [row["epoch"] for row in rows(run)] == ["1", "2", "3"]
+    assert read_json(run / "state.json")["state"] == "finished"
+    metrics = read_json(run / "metrics.json")
+    assert metrics["val_acc"] == pytest.approx(float(rows(run)[-1]["val_acc"]))
 
 
 def test_the_last_checkpoint_loads_with_weights_only(trained_run):

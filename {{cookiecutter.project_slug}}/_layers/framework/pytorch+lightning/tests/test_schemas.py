@@ -2,6 +2,7 @@
 schemas.py): a wrong value stops `train` with one line, before torch is imported."""
 
 import pytest
+from conftest import PACKAGE
 from test_fail_fast import refusal
 
 
@@ -21,6 +22,42 @@ from test_fail_fast import refusal
     ],
 )
 def test_a_wrong_training_value_is_one_line_naming_its_key(tmp_path, capfd, overrides, line):
+    assert refusal(tmp_path, capfd, "train", *overrides).startswith(line)
+
+
+ADAM = "params, lr, betas, eps, weight_decay, amsgrad, foreach, maximize, capturable"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        (
+            ["+optimizer.lrr=0.1"],
+            "optimizer.lrr: torch.optim.Adam takes no argument 'lrr' (did you mean lr?); "
+            f"it takes {ADAM}",
+        ),
+        (
+            ["optimizer=sgd", "+optimizer.nesterov=true", "+optimizer.dampning=0.1"],
+            "optimizer.dampning: torch.optim.SGD takes no argument 'dampning' (did you mean "
+            "dampening?); it takes params, lr, momentum, dampening, weight_decay, nesterov",
+        ),
+        (
+            ["+model.hiden_sizes=[8]"],
+            f"model.hiden_sizes: {PACKAGE}.models.MLP takes no argument 'hiden_sizes' (did you "
+            "mean hidden_sizes?); it takes input_shape, num_classes, hidden_sizes, dropout",
+        ),
+        (
+            ["scheduler=cosine", "+scheduler.T_maxx=3"],
+            "scheduler.T_maxx: torch.optim.lr_scheduler.CosineAnnealingLR takes no argument "
+            "'T_maxx' (did you mean T_max?); it takes optimizer, T_max, eta_min, last_epoch",
+        ),
+    ],
+)
+def test_an_argument_that_the_target_does_not_take_is_one_line_naming_the_accepted_ones(
+    tmp_path, capfd, overrides, line
+):
+    """`instantiate` would stop the run with a TypeError after the run folder is made: the
+    signature of the `_target_` is read before, and nothing is written."""
     assert refusal(tmp_path, capfd, "train", *overrides).startswith(line)
 
 

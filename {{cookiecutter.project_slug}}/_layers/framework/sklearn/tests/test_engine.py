@@ -6,16 +6,21 @@ import numpy as np
 import pytest
 from conftest import (
     ALL_OPTIONS,
+    PACKAGE,
+    assert_the_checkpoint_could_not_be_written,
     command,
     compose_job,
     compose_option,
     log_messages,
     module,
     run_cli,
+    the_run_folder,
     train_in_process,
+    train_writing_at_most,
 )
 from hydra.utils import instantiate
 from sklearn.pipeline import Pipeline
+from test_fail_fast import refusal
 
 engine = module("engine")
 Features = module("harness.features").Features
@@ -183,3 +188,37 @@ def test_resume_is_one_line_a_fit_has_nothing_to_continue(tmp_path):
         one_step = f"{command('train')}: error: resume: this project trains in one step"
         assert str(refused.value.code).startswith(one_step)
     assert list(tmp_path.iterdir()) == []
+
+
+LOGISTIC = "penalty, C, l1_ratio, dual, tol, fit_intercept, intercept_scaling, class_weight"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "line"),
+    [
+        (
+            ["+model.classifier.CC=1"],
+            "model.classifier.CC: sklearn.linear_model.LogisticRegression takes no argument "
+            f"'CC' (did you mean C?); it takes {LOGISTIC}",
+        ),
+        (
+            ["model=random_forest", "+model.classifier.n_estimator=5"],
+            "model.classifier.n_estimator: sklearn.ensemble.RandomForestClassifier takes no "
+            "argument 'n_estimator' (did you mean n_estimators?); it takes n_estimators, ",
+        ),
+        (["+model.scaler=none"], f"model.scaler: {PACKAGE}.models.scaled takes no argument"),
+    ],
+)
+def test_an_argument_that_the_model_does_not_take_is_one_line_naming_the_accepted_ones(
+    tmp_path, capfd, overrides, line
+):
+    """`instantiate` would stop the run with a TypeError after the run folder is made: the
+    signature of the `_target_` is read before, and nothing is written."""
+    assert refusal(tmp_path, capfd, "train", *overrides).startswith(line)
+
+
+@pytest.mark.slow
+def test_a_model_file_that_cannot_be_written_is_one_line_naming_it(tmp_path):
+    # no file over 32 KiB: the model file of a forest (a few MiB) fails as on a full disk
+    done = train_writing_at_most(32768, tmp_path, "debug=fast", "model=random_forest")
+    assert_the_checkpoint_could_not_be_written(done, the_run_folder(tmp_path))

@@ -25,6 +25,8 @@ from .lit_module import Classifier
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
 # it), which `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.ckpt"
+# what a checkpoint of this project holds: the Classifier's arguments and its weights
+CHECKPOINT_HOLDS = ("hyper_parameters", "state_dict")
 # the last epoch's, with the optimizer, scheduler, loops and random generators (the second
 # ModelCheckpoint of configs/callbacks/model_checkpoint.yaml); `train resume=` continues from it
 LAST_CHECKPOINT = "last.ckpt"
@@ -109,7 +111,7 @@ def load_checkpoint(path: Path) -> tuple[Classifier, list, Features]:
     (only from this project's models.py), the label of each of its classes and the features it
     takes (no names in a checkpoint saved before checkpoints kept them). Anything else in the
     file is refused with one line."""
-    state = checkpoints.read(path, "ckpt_path")
+    state = checkpoints.read(path, "ckpt_path", needs=CHECKPOINT_HOLDS)
     try:
         model = Classifier(**state["hyper_parameters"])
         model.load_state_dict(state["state_dict"])

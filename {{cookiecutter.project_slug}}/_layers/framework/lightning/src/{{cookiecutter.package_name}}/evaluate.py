@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results
+from .harness import contract, results
 from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,12 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     # a missing file is named at once, before the heavy imports below
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
 
-    from hydra.utils import instantiate
-
     from . import engine
     from .datamodule import SplitsDataModule
 
     model, classes, _ = engine.load_checkpoint(checkpoint)
-    # labels mean what they meant in training
-    datamodule = SplitsDataModule(instantiate(cfg.data, classes=classes), cfg.loader)
+    # the run's own data and split (its contract.json), its labels meaning what they meant
+    datamodule = SplitsDataModule(contract.run_data(cfg, checkpoint, classes), cfg.loader)
     trainer = engine.make_trainer(cfg, paths.output_dir())
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(trainer, model, datamodule))

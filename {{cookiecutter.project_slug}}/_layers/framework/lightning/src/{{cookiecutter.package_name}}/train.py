@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results, resume
+from .harness import results, resume, signals
 from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
@@ -45,20 +45,20 @@ def train(cfg: DictConfig) -> dict[str, float]:
     # with the command that continues the run (harness/resume.py)
     with (
         RunRecord(cfg) as run,
-        resume.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
+        signals.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
     ):
         data = instantiate(cfg.data)
+        run.bind(data)  # contract.json: the run's data, split and model, for good
         datamodule, model = engine.build(cfg, data)
         # a signal waits until the epoch's row is written
         trainer = engine.make_trainer(cfg, out, on_epoch=stop.holding_call(run.epoch))
         trainer.fit(model, datamodule=datamodule, ckpt_path=resumed, weights_only=True)
-        last_epoch = {name: float(value) for name, value in trainer.callback_metrics.items()}
         # test the best checkpoint (the first ModelCheckpoint's), if any
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else None
         test = engine.evaluate(trainer, model, datamodule, ckpt_path=best or None)
 
         # metrics.json: the last epoch's validation metrics and the test metrics
-        return run.finish(results.final_metrics(last_epoch, test), [out / engine.CHECKPOINT])
+        return run.finish(test, [out / engine.CHECKPOINT])
 
 
 def check_metric_names(cfg: DictConfig, metrics) -> None:

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # the best epoch's weights (trainer.checkpoint picks by which metric), which `train` writes in
 # its run folder and `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.pt"
+# what a checkpoint of this project holds besides optional entries (feature_names)
+CHECKPOINT_HOLDS = ("model_config", "input_shape", "classes", "state_dict")
 # the last epoch's: weights, optimizer, scheduler, random generators; `train resume=` reads it
 LAST_CHECKPOINT = "last.pt"
 # what `evaluate` measures on a split: metrics.json holds val_loss, val_acc, test_loss, test_acc
@@ -145,7 +147,7 @@ def save_checkpoint(path: Path, model: nn.Module, model_cfg: DictConfig, data: S
     """The model (`model_state`), written atomically: an interrupted save leaves the previous
     checkpoint."""
     state = model_state(model, model_cfg, data)
-    write_atomically(path, lambda file: torch.save(state, file))
+    write_atomically(path, lambda file: checkpoints.save(state, file))
 
 
 def epochs_on_disk(folder: Path) -> int | None:
@@ -182,7 +184,7 @@ class Checkpoints:
             "best": self.best,
             "random_state": checkpoints.random_state(),
         }
-        write_atomically(self.out / LAST_CHECKPOINT, lambda file: torch.save(state, file))
+        write_atomically(self.out / LAST_CHECKPOINT, lambda file: checkpoints.save(state, file))
 
     def best_model(self) -> nn.Module:
         """The best epoch's model, read back from its checkpoint (this process's model where
@@ -210,7 +212,7 @@ def load_checkpoint(path: Path, device) -> tuple[nn.Module, list, Features]:
     """The model saved by `save_checkpoint`, rebuilt only from this project's models.py, the
     label of each of its classes and the features it takes (no names in a checkpoint saved
     before checkpoints kept them). Anything else in the file is refused with one line."""
-    state = checkpoints.read(path, "ckpt_path")
+    state = checkpoints.read(path, "ckpt_path", needs=CHECKPOINT_HOLDS)
     try:
         classes = list(state["classes"])
         model = models.build(state["model_config"], state["input_shape"], len(classes))

@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results
+from .harness import contract, results
 from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,13 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     # a missing file is named at once, before the heavy imports below
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
 
-    from hydra.utils import instantiate
-
     from . import engine
     from .loaders import make_loaders
 
     device = engine.pick_device(cfg.trainer.device)
     model, classes, _ = engine.load_checkpoint(checkpoint, device)
-    data = instantiate(cfg.data, classes=classes)  # labels mean what they meant in training
+    # the run's own data and split (its contract.json), its labels meaning what they meant
+    data = contract.run_data(cfg, checkpoint, classes)
     batches = make_loaders(data, cfg.loader)
     log.info("Checkpoint: %s", checkpoint)
     return results.save(engine.evaluate(model, batches["test"], device, split="test"))

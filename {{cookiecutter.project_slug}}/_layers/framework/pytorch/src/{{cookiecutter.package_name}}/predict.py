@@ -7,7 +7,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results
+from .harness import contract, results
 from .harness.errors import one_line_command, one_line_errors
 
 log = logging.getLogger(__name__)
@@ -26,16 +26,14 @@ def predict(cfg: DictConfig) -> Path:
     checkpoint = paths.existing_file(cfg.ckpt_path, "ckpt_path")
     rows = paths.existing_file(cfg.input, "input") if cfg.input is not None else None
 
-    from hydra.utils import instantiate
-
     from . import engine
     from .harness.features import load_rows, samples_to_predict
     from .loaders import make_loader
 
     device = engine.pick_device(cfg.trainer.device)
     model, classes, features = engine.load_checkpoint(checkpoint, device)
-    if rows is None:  # the test split, its labels read as in training
-        x = samples_to_predict(instantiate(cfg.data, classes=classes), features)
+    if rows is None:  # the test split of the run's own data (its contract.json)
+        x = samples_to_predict(contract.run_data(cfg, checkpoint, classes), features)
     else:  # the file's columns checked against the features the model was trained on
         x = load_rows(rows, features, "input")
     log.info("Checkpoint: %s", checkpoint)

@@ -1,9 +1,29 @@
 """The typed schemas of this project's configs (harness/config_schemas.py says how they work)."""
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from .harness.config_schemas import at_least, one_of, register_shared, store
+from omegaconf import DictConfig
+
+from .harness.config_schemas import at_least, checked, one_of, register_shared, store
+from .harness.devices import gpu_problem
 from .harness.torch_schemas import register_torch
+
+# trainer.device of the training loop (engine.pick_device)
+DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+
+
+def device_problem(name: str, value: Any, node: DictConfig, launch_dir: str | None) -> str | None:
+    """trainer.device: one of DEVICES, and there on this machine (cuda:N: the N-th GPU)."""
+    value = str(value)
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
+        return f"{name}: {value!r} is not one of {', '.join(DEVICES)}"
+    if value in ("auto", "cpu"):
+        return None
+    index = [int(value.partition(":")[2] or 0)]
+    fewer = "use one of those, or auto"
+    return gpu_problem(f"{name}={value}", value[:4], index, "use auto or cpu", lambda _: fewer)
 
 
 @dataclass
@@ -19,7 +39,7 @@ class Trainer:
     """The training loop of engine.py."""
 
     max_epochs: int = at_least(1, 20)
-    device: str = "auto"
+    device: str = checked("auto", device_problem)  # auto, cpu, cuda, cuda:N or mps
     deterministic: bool = False
     checkpoint: BestEpoch = field(default_factory=BestEpoch)
 

@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results, resume
+from .harness import results, resume, signals
 from .harness.distributed import World, one_run_folder
 from .harness.errors import one_line_command, one_line_errors
 
@@ -47,9 +47,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     with (
         distributed.process_group(world, device),
         RunRecord(cfg, world.is_main) as run,
-        resume.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
+        signals.StopOnSignals(out, epochs, engine.epochs_on_disk) as stop,
     ):
         data = instantiate(cfg.data)
+        run.bind(data)  # contract.json: the run's data, split and model, for good
         sampler = distributed.train_sampler(len(data.y_train), world, cfg.seed)
         batches = make_loaders(data, cfg.loader, train_sampler=sampler)
         model, optimizer, scheduler = engine.build(cfg, data, device)
@@ -65,7 +66,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
                     saved.save(epoch)  # the best epoch's checkpoint and the last one
         test = engine.evaluate(saved.best_model(), batches["test"], device, split="test")
         # metrics.json: the last epoch's validation metrics and the test metrics
-        return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
+        return run.finish(test, [out / engine.CHECKPOINT])
 
 
 def check_metric_names(cfg: DictConfig, metrics) -> None:

@@ -36,6 +36,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     # the config tree, the tracker's run; metrics.csv, summary.json, the curves (harness/record.py)
     with RunRecord(cfg) as run:
         data = instantiate(cfg.data)
+        run.bind(data)  # contract.json: the run's data, split and model, for good
         model = instantiate(cfg.model)
         log.info("Fitting %s on %d samples", type(model[-1]).__name__, len(data.y_train))
 
@@ -44,7 +45,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         engine.save_checkpoint(out / engine.CHECKPOINT, model, data.classes, data.feature_names)
         test = engine.evaluate(model, data.x_test, data.y_test, split="test")
         # metrics.json: the validation metrics and the test metrics
-        return run.finish(results.final_metrics(epoch, test), [out / engine.CHECKPOINT])
+        return run.finish(test, [out / engine.CHECKPOINT])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import lightning as L
-import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from . import checkpoints
@@ -29,9 +28,8 @@ class EpochRows(L.Callback):
     def on_train_epoch_end(self, trainer, pl_module):
         # runs after the epoch's validation, so callback_metrics holds train_* and val_*; and
         # before ModelCheckpoint's (Lightning runs checkpoint callbacks last): a run stopped
-        # between the two continues from the epoch before, whose row resume.reopen keeps
-        if not trainer.is_global_zero:
-            return
+        # between the two continues from the epoch before, whose row resume.reopen keeps. Every
+        # process hands its row (the metrics are synced); the record writes process 0's only
         row = {"epoch": trainer.current_epoch + 1, "lr": self.lr}
         row |= {name: float(value) for name, value in trainer.callback_metrics.items()}
         self.on_epoch(row)
@@ -58,4 +56,4 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             raise TypeError("storage_options are not supported")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda file: torch.save(checkpoint, file))
+        write_atomically(path, lambda file: checkpoints.save(checkpoint, file))

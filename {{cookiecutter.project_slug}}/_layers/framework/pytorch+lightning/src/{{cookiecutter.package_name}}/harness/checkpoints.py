@@ -1,14 +1,35 @@
 """Reading a checkpoint file without trusting it: only tensors and plain values are loaded
-(`weights_only=True` runs no code), and a file that is empty, truncated, corrupted or not a
-checkpoint is refused with one line naming it."""
+(`weights_only=True` runs no code), and a file that is empty, truncated, corrupted, not a
+checkpoint or one that another project or framework saved is refused with one line naming it.
+Writing one (`save`): a failed write is the OSError that says why."""
 
 from pathlib import Path
 
 from .errors import RunError
 
 
-def read(path: Path, key: str) -> dict:
-    """The contents of the checkpoint at `path` (given by the config key `key`), on the CPU."""
+def save(state: dict, path: Path) -> None:
+    """torch.save into a file opened here. Where a write fails (a full disk, a file too large),
+    torch raises a RuntimeError of its C++ writer (`enforce fail at inline_container.cc`); the
+    OSError of the Python file under it, which says why, is raised instead."""
+    import torch
+
+    try:
+        with open(path, "wb") as file:
+            torch.save(state, file)
+    except RuntimeError as error:
+        cause = error.__cause__ or error.__context__
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise OSError(cause.errno, cause.strerror, str(path)) from error
+
+
+def read(path: Path, key: str, needs: tuple[str, ...] = ()) -> dict:
+    """The contents of the checkpoint at `path` (given by the config key `key`), on the CPU. A
+    checkpoint without the entries that this project's checkpoints hold (`needs`: engine.py
+    says which) is refused, naming them: one saved by another project or framework."""
     import torch
 
     if path.stat().st_size == 0:
@@ -22,6 +43,12 @@ def read(path: Path, key: str) -> dict:
         ) from None
     if not isinstance(state, dict):
         raise RunError(f"{key}: {path} holds a {type(state).__name__}, not a checkpoint")
+    missing = [name for name in needs if name not in state]
+    if missing:
+        raise RunError(
+            f"{key}: {path} is not a checkpoint of this project's train: it holds no "
+            f"{', '.join(missing)} (saved by another project or framework?)"
+        )
     return state
 
 
