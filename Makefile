@@ -50,7 +50,9 @@ $(VENV)/.mutation: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --group mutation
 	touch $@
 
-# mutmut over each framework's generated package; writes docs/mutation.md (about 30 minutes on 2 cores)
+# The semantic mutants of devtools/semantic_mutants.toml and mutmut, over each framework's
+# generated project; writes docs/mutation.md (hours on 2 cores: it says how long). One mutant:
+# make mutation MUTATION_ARGS="--semantic-only --mutants <id> --frameworks <framework>"
 mutation: $(VENV)/.mutation
 	$(BIN)/python -m devtools.mutation $(MUTATION_ARGS)
 

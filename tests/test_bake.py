@@ -66,6 +66,7 @@ def base_files(pkg: str = "my_project") -> set[str]:
         "tests/test_fail_fast.py",
         "tests/test_paths.py",
         "tests/test_predict.py",
+        "tests/test_predict_oracles.py",
         "tests/test_record.py",
         "tests/test_report.py",
         "tests/test_results.py",
@@ -102,6 +103,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         "tests/test_schemas.py",
         "tests/test_distributed.py",  # torchrun (pytorch) or trainer=ddp (lightning)
         "tests/test_devices.py",  # trainer.device (pytorch) or trainer.accelerator (lightning)
+        "tests/torch_oracles.py",
     }
     own = {
         f"{src}/train.py",
@@ -116,7 +118,13 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
     }
     if framework == "pytorch":
         return (
-            torch | own | {f"{src}/configs/trainer/default.yaml", f"{src}/harness/distributed.py"}
+            torch
+            | own
+            | {
+                f"{src}/configs/trainer/default.yaml",
+                f"{src}/harness/distributed.py",
+                "tests/test_oracles.py",
+            }
         )
     if framework == "lightning":
         return (
@@ -134,6 +142,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
                 f"{src}/configs/callbacks/early_stopping.yaml",
                 f"{src}/configs/callbacks/progress_bar.yaml",
                 f"{src}/configs/callbacks/none.yaml",
+                "tests/test_oracles.py",
             }
         )
     assert framework == "sklearn"
@@ -143,6 +152,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/configs/model/random_forest.yaml",
         f"{src}/configs/experiment/big_forest.yaml",
         f"{src}/configs/debug/fast.yaml",
+        "tests/test_oracles.py",
     }
 
 

@@ -4,6 +4,7 @@ them in one shared environment, each passing its own tests and training to >= 0.
 import json
 import os
 import shutil
+import signal
 import subprocess
 
 import pytest
@@ -55,13 +56,26 @@ def installed_project(request, bake, environments):
     return answers["framework"], bake(**answers), environments(environment)
 
 
+# What a suite may be started under and must not depend on: a CI runner (CI, no colour), a shell
+# whose locale is C, nohup's ignored SIGHUP (run_suite), no terminal (TERM=dumb, output piped)
+HOSTILE = {"CI": "true", "NO_COLOR": "1", "LC_ALL": "C", "LANG": "C", "TERM": "dumb"}
+
+
+def ignore_sighup() -> None:  # in the child, before it runs: as `nohup` starts a command
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 def test_generated_test_suite_passes(installed_project):
+    """Each suite runs once, in the environment it is most likely to break in (HOSTILE, SIGHUP
+    ignored): a test that depends on where it is started fails here."""
     _, project, bin_dir = installed_project
     done = subprocess.run(
         [bin_dir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project,
         capture_output=True,
         text=True,
+        env={**without_make_flags(os.environ), **HOSTILE},
+        preexec_fn=ignore_sighup,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
@@ -144,10 +158,15 @@ def test_a_run_error_is_one_line_and_exit_status_1(installed_project, tmp_path):
     assert len(lines) == 1 and f"ckpt_path: no file at {tmp_path}/missing.ckpt" in lines[0], lines
 
 
-def test_make_install_keeps_an_existing_environment_and_its_torch(default_project, tmp_path):
-    """`make install VENV=<yours>` neither makes the environment again (PYTHON cannot run) nor
-    installs torch where one imports (TORCH names none that exists): it installs the project."""
-    project = shutil.copytree(default_project, tmp_path / default_project.name)  # pip writes there
+@pytest.mark.parametrize("framework", ["pytorch", "lightning", "sklearn"])
+def test_make_install_installs_each_framework_into_an_existing_environment(
+    bake, tmp_path, framework
+):
+    """`make install VENV=<yours>`, each framework's own Makefile: it neither makes the
+    environment again (PYTHON cannot run) nor installs torch where one imports (TORCH names none
+    that exists); it installs the project, whose four commands then run, and its dev tools."""
+    baked = bake(framework=framework)
+    project = shutil.copytree(baked, tmp_path / baked.name)  # pip writes there
     venv = make_venv(tmp_path / "venv")  # sees this environment's torch
     environment = without_make_flags(os.environ)
     done = subprocess.run(
@@ -158,8 +177,15 @@ def test_make_install_keeps_an_existing_environment_and_its_torch(default_projec
         text=True,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "import torch" in done.stdout  # the check ran and was enough
-    helped = subprocess.run(
-        [venv / "bin" / f"{project.name}-train", "--help"], capture_output=True, text=True
+    assert ("import torch" in done.stdout) == (framework != "sklearn")  # the check, and enough
+    installed = subprocess.run(
+        [venv / "bin" / "python", "-m", "pip", "show", "--files", project.name],
+        capture_output=True,
+        text=True,
     )
-    assert helped.returncode == 0 and "train" in helped.stdout, helped.stderr[-3000:]
+    assert installed.returncode == 0, installed.stderr  # the project, in this environment
+    for command in ("train", "evaluate", "predict", "report"):
+        helped = subprocess.run(
+            [venv / "bin" / f"{project.name}-{command}", "--help"], capture_output=True, text=True
+        )
+        assert helped.returncode == 0 and command in helped.stdout, helped.stderr[-3000:]

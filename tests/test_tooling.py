@@ -87,6 +87,50 @@ def test_gitlab_jobs_follow_python_version_and_run_what_github_runs(bake, python
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's loader that refuses a key given twice in one mapping: the plain loader keeps the
+    last one, so a second job of the same name would replace the first without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        assert not twice, f"keys given twice: {twice}"
+        return super().construct_mapping(node, deep=deep)
+
+
+def concurrency_groups(project: Path) -> list[str]:
+    """The concurrency group each job of ci.yml runs tests.yml in, its expressions filled in
+    for one push (github.ref) and the job's own inputs."""
+    ci = yaml.load((project / ".github/workflows/ci.yml").read_text(), Loader=UniqueKeyLoader)
+    tests = yaml.load((project / ".github/workflows/tests.yml").read_text(), Loader=UniqueKeyLoader)
+    group = tests["concurrency"]["group"]
+    groups = []
+    for job in ci["jobs"].values():
+        filled = group.replace("${{ github.ref }}", "refs/heads/main")
+        for name, value in job["with"].items():
+            filled = filled.replace(f"${{{{ inputs.{name} }}}}", str(value))
+        assert "${{" not in filled, f"an expression the test does not know: {filled}"
+        groups.append(filled)
+    return groups
+
+
+@pytest.mark.parametrize("python_version", PROMPTS["python_version"])
+def test_ci_jobs_never_share_a_name_or_cancel_each_other(bake, python_version):
+    """Two jobs of one push in one concurrency group with cancel-in-progress: the second
+    cancels the first, and only one Python is ever tested. Job names given twice in one file:
+    YAML keeps the last."""
+    github = bake(ci="github", python_version=python_version)
+    groups = concurrency_groups(github)
+    assert len(groups) == len(set(groups)), groups
+    assert len(groups) == len(set(github_versions(github)))  # one job per Python, none lost
+    gitlab = bake(ci="gitlab", python_version=python_version)
+    config = yaml.load((gitlab / ".gitlab-ci.yml").read_text(), Loader=UniqueKeyLoader)
+    images = [
+        job["image"] for name, job in config.items() if not name.startswith(".") and "image" in job
+    ]
+    assert len(images) == len(set(images)), images  # each job its own Python
+
+
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
 def test_ci_files_match_their_published_schema(bake, ci):
     """check-jsonschema's copies of GitHub's and GitLab's schemas: no network."""

@@ -150,6 +150,25 @@ def digits_csv(tmp_path_factory) -> Path:
     return path
 
 
+def split_by_hand(labels, data: dict) -> dict:
+    """The row numbers of the train, val and test splits that the data config `data` (a run's
+    contract.json holds it) makes of samples with these `labels` (class indices, or labels that
+    numpy sorts as the classes are sorted: the stratified split numbers them so): scikit-learn's
+    train_test_split called here as the config says (the test rows, then the validation rows
+    of the rest, each stratified; `limit` keeps the first training rows), not data.py's split,
+    so that tests can check what a run measured on against it."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    labels, seed = np.asarray(labels), data["split_seed"]
+    rows = np.arange(len(labels))
+    n_test = round(data["test_fraction"] * len(rows))
+    n_val = round(data["val_fraction"] * len(rows))
+    rest, test = train_test_split(rows, test_size=n_test, random_state=seed, stratify=labels)
+    train, val = train_test_split(rest, test_size=n_val, random_state=seed, stratify=labels[rest])
+    return {"train": train[: data.get("limit")], "val": val, "test": test}
+
+
 def train_in_process(out: Path, *overrides: str) -> tuple[dict, list[dict]]:
     """`train debug=fast <overrides>` by its function, into the run folder `out`: the run's
     metrics.json and its metrics.csv rows."""

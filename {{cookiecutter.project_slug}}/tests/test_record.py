@@ -101,6 +101,10 @@ def test_progress_bars_only_at_a_terminal(monkeypatch):
     assert not sys.stdout.isatty()  # pytest captures the output
     assert console.progress(items, "epoch 1/2") is items  # untouched: no bar, no cost
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("TERM", "dumb")  # a terminal that draws nothing: no bar either
+    assert not console.interactive()
+    monkeypatch.setenv("TERM", "xterm-256color")  # (the suite may run where TERM=dumb)
+    monkeypatch.delenv("RANK", raising=False)
     assert console.interactive()
     assert list(console.progress(items, "epoch 1/2")) == items
     compose_job("train", ["hydra.mode=MULTIRUN"])  # a sweep job: several would draw at once

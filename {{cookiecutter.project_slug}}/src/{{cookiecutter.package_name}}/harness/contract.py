@@ -1,7 +1,8 @@
 """A run's contract: what defines a training run, written into its folder (contract.json) before
 training starts and never changed. It binds the run to
 
-- its framework, its model config and the types of its optimizer and scheduler;
+- its framework, its model config, the type of its optimizer and its learning-rate schedule
+  (a schedule over `trainer.max_epochs` cannot stretch to more epochs once it is under way);
 - its data: the data config (with the files it reads made absolute), a content hash of the
   source (the CSV file, or the arrays of a data set that ships with a package), the split
   settings and a hash of the row numbers of each split, the classes and the feature names.
@@ -90,14 +91,19 @@ def target(node) -> str | None:
     return None if node is None else OmegaConf.select(node, "_target_")
 
 
+def plain(node) -> dict | None:
+    """A config node as plain values, resolved; None stays None."""
+    return None if node is None else OmegaConf.to_container(node, resolve=True)
+
+
 def from_config(cfg: DictConfig, launch_dir: str | os.PathLike) -> dict:
     """The part of the contract that the composed config of `train` decides."""
     return {
         "framework": FRAMEWORK,
         "data": data_config(cfg.data, launch_dir),
-        "model": OmegaConf.to_container(cfg.model, resolve=True),
+        "model": plain(cfg.model),
         "optimizer": target(cfg.get("optimizer")),
-        "scheduler": target(cfg.get("scheduler")),
+        "scheduler": plain(cfg.get("scheduler")),
     }
 
 

@@ -62,18 +62,43 @@ def test_a_signal_before_the_first_epoch_ended_says_there_is_nothing_to_continue
     assert stop.received == "SIGTERM"
 
 
-def test_a_signal_waits_for_the_end_of_a_held_block_and_handlers_come_back(tmp_path):
+@pytest.fixture
+def sighup(request):
+    """SIGHUP's disposition set for one test (the suite may start with it ignored: nohup, some
+    CI runners), then put back."""
     import signal
 
     before = signal.getsignal(signal.SIGHUP)
+    signal.signal(
+        signal.SIGHUP, {"default": signal.SIG_DFL, "ignored": signal.SIG_IGN}[request.param]
+    )
+    yield signal.SIGHUP
+    signal.signal(signal.SIGHUP, before)
+
+
+@pytest.mark.parametrize("sighup", ["default"], indirect=True, ids=["SIGHUP as by default"])
+def test_a_signal_waits_for_the_end_of_a_held_block_and_handlers_come_back(tmp_path, sighup):
+    import signal
+
+    before = signal.getsignal(sighup)
     written = []
     with signals.StopOnSignals(tmp_path, 4, lambda folder: 2) as stop:
         with pytest.raises(Interrupted, match=r"^interrupted by SIGHUP after epoch 2 of 4"):
             with stop.held():
-                os.kill(os.getpid(), signal.SIGHUP)
+                os.kill(os.getpid(), sighup)
                 written.append("the whole row")
     assert written == ["the whole row"]
-    assert signal.getsignal(signal.SIGHUP) == before
+    assert signal.getsignal(sighup) == before
+
+
+@pytest.mark.parametrize("sighup", ["ignored"], indirect=True, ids=["SIGHUP ignored (nohup)"])
+def test_a_signal_someone_ignores_is_left_to_them(tmp_path, sighup):
+    """Under nohup a hang-up must not stop training: an ignored SIGHUP stays ignored."""
+    import signal
+
+    with signals.StopOnSignals(tmp_path, 4, lambda folder: 2) as stop:
+        os.kill(os.getpid(), sighup)  # ignored: nothing happens
+        assert signal.getsignal(sighup) == signal.SIG_IGN and stop.received is None
 
 
 def make_run(folder, last=True, age=0):

@@ -70,6 +70,16 @@ def test_a_config_that_changed_since_the_run_started_is_refused(tmp_path, run):
     )
 
 
+def test_a_schedule_over_the_epochs_cannot_stretch_to_more_epochs(tmp_path):
+    """Cosine decays the rate to its end over trainer.max_epochs (its T_max); the resumed
+    scheduler keeps the run's T_max, so more epochs would train at a rate of 0."""
+    run_cli("train", "debug=fast", "scheduler=cosine", cwd=tmp_path)
+    line = refusal(tmp_path, the_run_folder(tmp_path), "trainer.max_epochs=3")
+    assert line.startswith(
+        "resume: the config differs from the run's: scheduler.T_max was 2, now 3"
+    )
+
+
 def test_a_data_file_that_changed_since_the_run_started_is_refused(tmp_path, digits_csv):
     table = tmp_path / "digits.csv"
     shutil.copy(digits_csv, table)

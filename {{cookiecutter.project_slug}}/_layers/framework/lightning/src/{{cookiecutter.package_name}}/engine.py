@@ -93,7 +93,18 @@ def epochs_on_disk(folder: Path) -> int | None:
 
 
 def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str, float]:
-    """Test metrics ({test}_loss, {test}_acc) of `model`, or of the weights in `ckpt_path`."""
+    """Test metrics ({test}_loss, {test}_acc) of `model`, or of the weights in `ckpt_path`.
+    In several processes (trainer=ddp), each would test a share of the rows padded to the same
+    size (a DistributedSampler repeats rows: 359 test rows in 2 processes count 360), so process
+    0 tests alone on one device, every row once, and the others return no test metrics."""
+    if trainer.world_size > 1:
+        if not trainer.is_global_zero:
+            return {}
+        on = "cpu" if trainer.strategy.root_device.type == "cpu" else "auto"
+        trainer = L.Trainer(
+            accelerator=on, devices=1, logger=False, enable_progress_bar=False,
+            enable_model_summary=False,
+        )  # fmt: skip
     metrics = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)[0]
     return {name: float(value) for name, value in metrics.items()}
 

@@ -34,12 +34,15 @@ def fit(model, data: Splits) -> dict[str, float]:
 
 
 def evaluate(model, x, y, split: str) -> dict[str, float]:
-    """Log loss and accuracy of a fitted classifier, as {split}_loss and {split}_acc."""
-    proba = model.predict_proba(flat(x))
-    predicted = model.classes_[proba.argmax(axis=1)]
+    """Log loss and accuracy of a fitted classifier, as {split}_loss and {split}_acc. A class
+    that the model did not see in training (`data.limit` can leave one out) has probability 0:
+    its samples are wrong, at the loss of log_loss's smallest probability."""
+    seen = model.predict_proba(flat(x))
+    proba = np.zeros((len(x), max(int(model.classes_.max()), int(np.max(y))) + 1), seen.dtype)
+    proba[:, model.classes_] = seen
     return {
-        f"{split}_loss": float(log_loss(y, proba, labels=model.classes_)),
-        f"{split}_acc": float(accuracy_score(y, predicted)),
+        f"{split}_loss": float(log_loss(y, proba, labels=np.arange(proba.shape[1]))),
+        f"{split}_acc": float(accuracy_score(y, proba.argmax(axis=1))),
     }
 
 
