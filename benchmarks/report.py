@@ -149,9 +149,9 @@ def tests_section(tests: dict[str, dict[str, float]], template_tests: float | No
     lines = [
         "## Test suites",
         "",
-        "Each generated project's suite: all of it (`make test`) and without the tests marked",
-        "slow (`make test-fast`: sweeps on real launchers and training in several processes,",
-        "each starting new processes that import torch).",
+        "Each generated project's suite as its Makefile runs it, on every core (pytest-xdist):",
+        "all of it (`make test`) and without the tests marked slow (`make test-fast`, the edit",
+        "loop: no commands run end to end, sweeps, processes or runs of a second or more).",
         "",
         "| suite | all, median s | fast, median s | fast <= 20 s |",
         "| --- | ---: | ---: | --- |",

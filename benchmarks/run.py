@@ -174,12 +174,22 @@ def bench_trackers(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, f
 
 
 def bench_generated_tests(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
-    """Each generated project's own test suite in its folder: all of it (`make test`) and
-    without the tests marked slow (`make test-fast`)."""
+    """Each generated project's own test suite in its folder, as its Makefile runs it (on every
+    core, pytest-xdist): all of it (`make test`) and without the tests marked slow
+    (`make test-fast`)."""
     results = {}
     for framework, bin_dir in bins.items():
         project = WORK / framework / "my-project"
-        pytest = [str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        pytest = [
+            str(bin_dir / "python"),
+            "-m",
+            "pytest",
+            "-n",
+            "auto",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ]
         suites = {"all": pytest, "fast": [*pytest, "-m", "not slow"]}
         commands = {
             name: {"command": command, "setup": lambda p=project: p}

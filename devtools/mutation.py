@@ -63,9 +63,9 @@ source_paths = ["src/{PACKAGE}"]
 pytest_add_cli_args_test_selection = ["tests/"]
 # what the tests read besides src/ and tests/ (test_cli checks the imports the READMEs show)
 also_copy = ["README.md", "data/"]
-# the tests marked slow start other processes (joblib workers, torchrun, submitit) that import
-# the package without mutmut's set-up and fail there, whatever the mutant
-pytest_add_cli_args = ["-m", "not slow"]
+# the tests marked `processes` start other processes (joblib workers, torchrun, submitit) that
+# import the package without mutmut's set-up and fail there, whatever the mutant
+pytest_add_cli_args = ["-m", "not processes"]
 """
 # mutmut runs, for each mutant, the tests that called the mutated function. A session fixture
 # (one training run that several tests read) runs during the first test that asks for it, so

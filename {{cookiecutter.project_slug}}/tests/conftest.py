@@ -61,6 +61,14 @@ def compose_option(group: str, option: str, digits_csv: Path, output_dir=None) -
     return cfg
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """A test that starts processes is slow too: `make test-fast` leaves both out."""
+    for item in items:
+        if item.get_closest_marker("processes"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def no_hydra_run_left():
     """Each test starts outside any Hydra run, whatever the previous test ran in-process."""
@@ -221,8 +229,17 @@ def sweep_of_two(tmp_path_factory) -> Path:
 
 
 def snapshot(folder: Path) -> dict:
-    """Every file below `folder` with its bytes: a refusal must leave them all as they were."""
-    return {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    """Every file below `folder` with its bytes, and every link with its target: a refusal must
+    leave them all as they were. A link is not followed: what it points to may be outside the
+    folder and written by others (W&B links each run's logs/debug-core.log to a log in the
+    user's cache that every W&B process started in the same second writes)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            found[path] = os.readlink(path)
+        elif path.is_file():
+            found[path] = path.read_bytes()
+    return found
 
 
 HOLD = """

@@ -42,6 +42,7 @@ def defaults_groups(config_name: str) -> set[str]:
 
 
 @pytest.mark.parametrize("entry_point", ["train", "evaluate", "predict"])
+@pytest.mark.slow
 def test_help_lists_the_config_groups_of_the_command(entry_point, tmp_path, capsys):
     """Each group of the command's defaults list that has options, with its options; no group
     that the command does not read (evaluate and predict take no model or optimizer)."""
@@ -92,6 +93,7 @@ def heavy_modules() -> set[str]:
     return modules_of(dependencies - hydra) - modules_of(hydra)
 
 
+@pytest.mark.processes
 def test_cli_does_not_import_heavy_libraries(tmp_path):
     """--help, --cfg and tab completion only compose configs: they must stay instant. One
     fresh process runs them all and reports, after each, which heavy module got imported.
@@ -131,6 +133,7 @@ def test_cli_does_not_import_heavy_libraries(tmp_path):
     assert imported == dict.fromkeys(ran, [])
 
 
+@pytest.mark.processes
 def test_tab_completion_offers_config_options(tmp_path):
     env = {**os.environ, "COMP_LINE": f"{command('train')} model="}
     out = run_command("train", "-sc", "query=bash", cwd=tmp_path, env=env)

@@ -50,6 +50,7 @@ def refusal(tmp_path, capfd, entry_point: str, *overrides: str, expect_files=())
         (["seed=[1"], "no viable alternative at input '[1'"),
     ],
 )
+@pytest.mark.slow
 def test_a_wrong_value_is_one_line_naming_its_key_and_nothing_is_written(
     tmp_path, capfd, overrides, line
 ):
@@ -57,6 +58,7 @@ def test_a_wrong_value_is_one_line_naming_its_key_and_nothing_is_written(
 
 
 @pytest.mark.parametrize("path", ["missing.csv", "/no/such/folder/missing.csv"])
+@pytest.mark.slow
 def test_a_missing_file_is_named_with_its_absolute_path_and_where_it_was_resolved_from(
     tmp_path, capfd, path
 ):
@@ -69,6 +71,7 @@ def test_a_missing_file_is_named_with_its_absolute_path_and_where_it_was_resolve
 
 
 @pytest.mark.parametrize("entry_point", ["evaluate", "predict"])
+@pytest.mark.slow
 def test_a_missing_checkpoint_stops_evaluate_and_predict_before_they_start(
     tmp_path, capfd, entry_point
 ):
@@ -77,6 +80,7 @@ def test_a_missing_checkpoint_stops_evaluate_and_predict_before_they_start(
     assert line.startswith(f"ckpt_path: no file at {tmp_path / 'gone.ckpt'} ")
 
 
+@pytest.mark.slow
 def test_an_output_folder_that_cannot_be_made_is_named_with_the_reason(tmp_path, capfd):
     """A file where a folder should be: the same as a read-only disk, also for root."""
     (tmp_path / "a_file").write_text("not a folder\n")
@@ -89,6 +93,7 @@ def test_an_output_folder_that_cannot_be_made_is_named_with_the_reason(tmp_path,
     assert [path.name for path in tmp_path.iterdir()] == ["a_file"]
 
 
+@pytest.mark.slow
 def test_without_hydras_files_the_folder_that_cannot_be_made_is_one_line_too(tmp_path, capfd):
     """hydra.output_subdir=null: no .hydra/, but the run folder is claimed all the same."""
     (tmp_path / "a_file").write_text("not a folder\n")
@@ -99,6 +104,7 @@ def test_without_hydras_files_the_folder_that_cannot_be_made_is_one_line_too(tmp
 
 
 @pytest.mark.parametrize(("root", "given"), [("", "it is empty"), ("/", "'/' is the root")])
+@pytest.mark.slow
 def test_an_output_root_at_the_root_of_the_file_system_is_refused(tmp_path, capfd, root, given):
     """`paths.output_root=` would put the run folders in /runs, `paths.output_root=/` too."""
     line = refusal(tmp_path, capfd, "train", f"paths.output_root={root}")
@@ -160,11 +166,13 @@ def test_a_write_that_fails_is_one_line_naming_the_file_and_leaves_no_half_file(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["metrics.csv", "metrics.json"]
 
 
+@pytest.mark.slow
 def test_a_sweep_with_a_wrong_shared_value_makes_no_sweep_folder(tmp_path, capfd):
     line = refusal(tmp_path, capfd, "train", "-m", "seed=1,2", "data.limit=-1")
     assert line == "data.limit: -1 is out of range: it must be >= 1"
 
 
+@pytest.mark.processes
 def test_the_real_command_prints_one_line_and_exits_1(tmp_path):
     """As a user runs it: a new process, its stdout and stderr together."""
     for overrides in (["data.val_fraction=2"], ["data.val_fraction=abc"]):
@@ -180,6 +188,7 @@ def test_the_real_command_prints_one_line_and_exits_1(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.processes
 def test_the_full_trace_is_there_when_asked_for(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", f"{PACKAGE}.train", "data.val_fraction=abc"],

@@ -32,6 +32,7 @@ APP = textwrap.dedent(f"""
 
 
 @pytest.mark.parametrize("chdir", [False, True])
+@pytest.mark.processes
 def test_helpers_under_hydra(tmp_path, chdir):
     (tmp_path / "app.py").write_text(APP)
     run_dir = tmp_path / "run"
@@ -63,6 +64,7 @@ def test_helpers_outside_hydra(tmp_path, monkeypatch):
     assert paths.output_dir() == tmp_path
 
 
+@pytest.mark.slow
 def test_original_cwd_is_the_launch_directory_after_chdir(tmp_path, monkeypatch):
     """In a run with hydra.job.chdir=true the process has moved into the run folder."""
     monkeypatch.chdir(tmp_path)

@@ -82,6 +82,7 @@ def test_predict_writes_into_a_tree_of_its_own_and_logs_the_file(trained_run, pr
     assert log_messages(predicted_run / "predict.log")[-1] == closing
 
 
+@pytest.mark.slow
 def test_the_rows_of_a_csv_file_get_the_predictions_of_the_same_samples(
     trained_run, predicted_run, tmp_path
 ):
@@ -106,6 +107,7 @@ def test_the_rows_of_a_csv_file_get_the_predictions_of_the_same_samples(
     assert not (run / "tables").exists()
 
 
+@pytest.mark.slow
 def test_a_csv_whose_columns_are_not_the_models_fails_with_one_line(trained_run, tmp_path, capfd):
     names = digit_names()
     digit_rows(tmp_path / "rows.csv", [the_test_split().x_test[0].ravel()[:-1]], names[:-1])
@@ -149,6 +151,7 @@ def predict_in_process(trained_run, out, *overrides: str):
         ("nan", r"sample 1 has a NaN or infinite feature; clean the data first$"),
     ],
 )
+@pytest.mark.slow
 def test_a_file_that_cannot_be_predicted_is_one_line_and_nothing_is_written(
     trained_run, tmp_path, text, message
 ):
@@ -187,6 +190,7 @@ def test_a_data_set_whose_features_are_not_the_models_is_one_line(
     assert [path.name for path in (tmp_path / "run").iterdir()] == ["inputs.json"]
 
 
+@pytest.mark.slow
 def test_class_numbers_of_any_size_come_back_from_the_checkpoint_exact(tmp_path):
     """Labels that a float64 would merge (2**53 and 2**53 + 1) and one beyond int64 (2**64):
     three classes, saved in the checkpoint and predicted as they were written."""

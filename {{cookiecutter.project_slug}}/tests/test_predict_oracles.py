@@ -97,6 +97,7 @@ def assert_same_answers(rows: list[dict], expected: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("classes", ["numbers", "names"])
+@pytest.mark.slow
 def test_each_proba_column_holds_the_probability_of_its_label(request, classes, tmp_path):
     """Twelve classes, numbers (not sorted as text) or names (sorted as text): the columns in
     the order of the labels, and each sample's true label, known here, is the one predicted
@@ -113,6 +114,7 @@ def rotation(count: int) -> list[int]:
     return [*range(1, count), 0]
 
 
+@pytest.mark.slow
 def test_rows_with_their_columns_in_another_order_get_the_same_predictions(numbers_run, tmp_path):
     """Columns are matched by name: a file whose columns are rotated (not a swap, which would
     hide a permutation applied the wrong way round) gets the predictions of the same rows in
@@ -124,6 +126,7 @@ def test_rows_with_their_columns_in_another_order_get_the_same_predictions(numbe
     assert_same_answers(rotated, in_order)
 
 
+@pytest.mark.slow
 def test_a_data_set_with_its_columns_in_another_order_gets_the_same_predictions(
     numbers_run, tmp_path
 ):
@@ -142,6 +145,7 @@ def test_a_data_set_with_its_columns_in_another_order_gets_the_same_predictions(
     assert_same_answers(given, own)
 
 
+@pytest.mark.slow
 def test_shuffled_rows_get_the_answers_of_the_rows_they_came_from(numbers_run, tmp_path):
     """Row i of a shuffled copy of the rows gets the prediction of the row it came from: the
     answer for a sample depends on that sample alone, not on its place or its neighbours (the
@@ -162,6 +166,7 @@ def digits_test_rows(trained_run) -> tuple:
     return (digits.data[test] / 16.0).astype(np.float32), digits.target[test]
 
 
+@pytest.mark.slow
 def test_predict_without_a_file_predicts_the_test_rows_taken_here(
     trained_run, predicted_run, digits_test_rows, tmp_path
 ):

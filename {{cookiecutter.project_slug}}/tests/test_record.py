@@ -70,6 +70,7 @@ def test_learning_curves_are_a_png_of_each_metric_per_split(trained_run, tmp_pat
 
 
 @pytest.mark.parametrize("option", options("logger"))
+@pytest.mark.slow
 def test_every_logger_option_is_a_tracker(option):
     """Every tracker ships as a config; its package is imported only when a run starts."""
     tracker = instantiate(compose_job("train", [f"logger={option}"]).logger)
@@ -127,6 +128,7 @@ EMPTY_CHECKPOINT = ("evaluate", "ckpt_path=empty.ckpt")
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
 
 
+@pytest.mark.processes
 def test_a_piped_error_line_and_its_log_file_have_no_escape_codes(tmp_path):
     """stdout is a pipe here, as in CI: the ERROR line that a terminal shows red is plain."""
     command = [sys.executable, "-m", f"{PACKAGE}.{EMPTY_CHECKPOINT[0]}", *EMPTY_CHECKPOINT[1:]]
@@ -138,7 +140,7 @@ def test_a_piped_error_line_and_its_log_file_have_no_escape_codes(tmp_path):
     assert "[ERROR] - ckpt_path: " in log.read_text() and "\x1b" not in log.read_text()
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_piped_training_run_has_no_escape_codes(tmp_path):
     """The whole of a run, progress bars included, as a CI log holds it."""
     out = run_command("train", "debug=fast", cwd=tmp_path)
@@ -180,6 +182,7 @@ def at_a_terminal(tmp_path, env: dict) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.processes
 def test_colours_at_a_terminal_unless_no_color(tmp_path):
     seen = at_a_terminal(tmp_path, {})
     assert COLOUR.search(seen) and "ckpt_path: " in seen  # a red ERROR line

@@ -78,6 +78,7 @@ def test_a_job_marked_failed_is_no_result_even_with_its_metrics(tmp_path):
     assert (found["best"].number, found["failed"]) == (0, [1])
 
 
+@pytest.mark.processes
 def test_a_real_sweep_finished_and_then_partial(sweep_of_two, tmp_path):
     """A real multirun of two jobs: both rows, the better one best; with one job killed before
     its end (its state says running, nobody holds its lock), that job is stopped, the other

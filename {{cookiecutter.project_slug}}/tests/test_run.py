@@ -14,6 +14,7 @@ from conftest import (
     module,
     read_json,
     run_cli,
+    snapshot,
     the_run_folder,
     train_in_process,
 )
@@ -108,6 +109,7 @@ def test_evaluate_names_a_missing_checkpoint_by_its_key(tmp_path, monkeypatch):
         module("evaluate").evaluate(cfg)
 
 
+@pytest.mark.slow
 def test_main_returns_the_optimized_metric(tmp_path):
     """What a sweeper optimizes: the metrics.json entry that `optimized_metric` names."""
     cfg = compose_job("train", ["debug=fast", "optimized_metric=val_loss"], output_dir=tmp_path)
@@ -116,6 +118,7 @@ def test_main_returns_the_optimized_metric(tmp_path):
     assert returned == metrics["val_loss"] != metrics["val_acc"]
 
 
+@pytest.mark.processes
 def test_multirun_gives_one_folder_per_job(sweep_of_two):
     sweep = sweep_of_two  # train -m hydra/launcher=basic seed=1,2 debug=fast
     assert (sweep / "multirun.yaml").is_file()
@@ -133,6 +136,7 @@ def test_multirun_gives_one_folder_per_job(sweep_of_two):
     assert (sweep / "report.csv").is_file() and (sweep / "report.png").is_file()
 
 
+@pytest.mark.slow
 def test_csv_data_path_is_relative_to_the_launch_dir_even_with_chdir(tmp_path, digits_csv):
     (tmp_path / "tables").mkdir()
     (tmp_path / "tables" / "digits.csv").write_bytes(digits_csv.read_bytes())
@@ -151,6 +155,7 @@ def test_a_metric_name_that_the_run_will_not_report_stops_it_before_training(tmp
     assert list(tmp_path.iterdir()) == []  # no metrics.csv, no checkpoint: nothing trained
 
 
+@pytest.mark.slow
 def test_a_run_error_is_one_line_and_exit_status_1(tmp_path, capfd):
     """What a user sees: the reason on one line, no traceback (test_fail_fast.py: the errors
     found before the run starts)."""
@@ -166,13 +171,14 @@ def test_a_run_error_is_one_line_and_exit_status_1(tmp_path, capfd):
     assert read_json(state)["reason"] == lines[0].split("[ERROR] - ", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_run_folder_that_holds_a_run_is_refused_and_left_as_it_was(trained_run, tmp_path):
-    before = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
+    before = snapshot(trained_run)
     with pytest.raises(SystemExit) as refused:
         run_cli("train", "debug=fast", f"hydra.run.dir={trained_run}", "seed=7", cwd=tmp_path)
     message = f"{command('train')}: error: hydra.run.dir: {trained_run} already holds files"
     assert str(refused.value.code).startswith(message)
-    after = {path: path.read_bytes() for path in trained_run.rglob("*") if path.is_file()}
+    after = snapshot(trained_run)
     assert after == before
 
 
@@ -184,6 +190,7 @@ def test_claiming_a_run_folder_makes_its_folders_and_is_exclusive(tmp_path):
         claim(tmp_path / "new" / "run", "hydra.run.dir", ".lock")
 
 
+@pytest.mark.slow
 def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
     sweep = tmp_path / "sweep"
     sweep.mkdir()
@@ -193,6 +200,7 @@ def test_a_sweep_folder_that_holds_a_sweep_is_refused(tmp_path):
     assert [p.name for p in sweep.iterdir()] == ["multirun.yaml"]
 
 
+@pytest.mark.slow
 def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv):
     """Labels 1..10 are ten classes (not eleven); evaluate maps them as training did, and
     refuses a label the model was not trained on."""
@@ -217,6 +225,7 @@ def test_evaluate_reads_labels_with_the_checkpoints_classes(tmp_path, digits_csv
     assert message.startswith("data: labels [11] are not among the model's classes [1, 2, ")
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_is_marked_failed_and_has_no_results(tmp_path, capfd):
     """Data that cannot be trained on, found once the run has started: its folder's state says
     failed, with the reason that was printed, and it has no metrics.json or summary.json."""
@@ -257,6 +266,7 @@ def started_together(tmp_path, count: int, *args: str) -> list[tuple[int, str]]:
     return [(process.wait(), process.stdout.read().decode()) for process in processes]
 
 
+@pytest.mark.processes
 def test_eight_runs_started_at_once_get_eight_folders(tmp_path):
     """Folder names hold microseconds, and a folder is claimed exclusively (run_folder.py)."""
     ended = started_together(tmp_path, 8)
@@ -265,6 +275,7 @@ def test_eight_runs_started_at_once_get_eight_folders(tmp_path):
     assert len(runs) == 8 and all((run / "done").is_file() for run in runs)
 
 
+@pytest.mark.processes
 def test_two_sweeps_started_at_once_never_share_a_folder(tmp_path):
     ended = started_together(tmp_path, 2, "-m", "seed=1,2", "hydra/launcher=basic")
     assert [code for code, _ in ended] == [0, 0], [out[-2000:] for _, out in ended]
@@ -275,6 +286,7 @@ def test_two_sweeps_started_at_once_never_share_a_folder(tmp_path):
         assert all((sweep / job / "done").is_file() for job in ("0", "1"))
 
 
+@pytest.mark.processes
 def test_runs_started_at_once_into_one_folder_never_share_it(tmp_path):
     """The same instant down to the microsecond, forced: one run takes the folder, the others
     stop with one line and write nothing into it."""

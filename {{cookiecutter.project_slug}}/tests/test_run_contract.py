@@ -32,6 +32,7 @@ def run_on_another_split(tmp_path_factory):
     return the_run_folder(launch)
 
 
+@pytest.mark.slow
 def test_the_contract_binds_the_data_its_split_and_the_model(run_on_another_split):
     contract = read_json(run_on_another_split / "contract.json")
     assert contract["framework"] == module("harness").FRAMEWORK != ""
@@ -45,6 +46,7 @@ def test_the_contract_binds_the_data_its_split_and_the_model(run_on_another_spli
     assert contract["model"]["_target_"].startswith(f"{PACKAGE}.models")
 
 
+@pytest.mark.slow
 def test_evaluate_measures_the_runs_own_test_rows_and_reproduces_its_metrics(
     run_on_another_split, tmp_path
 ):
@@ -61,6 +63,7 @@ def test_evaluate_measures_the_runs_own_test_rows_and_reproduces_its_metrics(
     assert "Data: the run's own" in "\n".join(log_messages(evaluation / "evaluate.log"))
 
 
+@pytest.mark.slow
 def test_predict_predicts_the_runs_own_test_rows(run_on_another_split, tmp_path):
     checkpoint = run_on_another_split / engine.CHECKPOINT
     run_cli("predict", f"ckpt_path={checkpoint}", cwd=tmp_path)
@@ -68,6 +71,7 @@ def test_predict_predicts_the_runs_own_test_rows(run_on_another_split, tmp_path)
     assert len(predictions.read_text().splitlines()) == 1 + 539  # not the default split's 359
 
 
+@pytest.mark.slow
 def test_data_given_to_evaluate_is_used_and_said_so(run_on_another_split, tmp_path):
     checkpoint = run_on_another_split / engine.CHECKPOINT
     run_cli("evaluate", f"ckpt_path={checkpoint}", "data.split_seed=0", cwd=tmp_path)
@@ -78,6 +82,7 @@ def test_data_given_to_evaluate_is_used_and_said_so(run_on_another_split, tmp_pa
     assert "Data: data.split_seed=0, given on the command line (not the run's own)" in log
 
 
+@pytest.mark.slow
 def test_a_checkpoint_without_its_run_folder_says_what_was_assumed(run_on_another_split, tmp_path):
     alone = tmp_path / "alone"
     alone.mkdir()
@@ -100,6 +105,7 @@ def csv_run(tmp_path, digits_csv):
     return table, the_run_folder(launch)
 
 
+@pytest.mark.slow
 def test_evaluate_refuses_a_run_whose_data_changed_since_it_trained(tmp_path, digits_csv):
     table, run = csv_run(tmp_path, digits_csv)
     lines = table.read_text().splitlines()
@@ -114,6 +120,7 @@ def test_evaluate_refuses_a_run_whose_data_changed_since_it_trained(tmp_path, di
     assert not (evaluation / "metrics.json").exists()
 
 
+@pytest.mark.slow
 def test_a_contract_never_names_code_to_run(trained_run, tmp_path):
     """contract.json is a file in a run folder: a data `_target_` outside data.py is refused."""
     run = shutil.copytree(trained_run, tmp_path / "run")
@@ -147,6 +154,7 @@ def test_a_run_whose_process_died_reads_as_stopped(tmp_path):
     assert run_state.read(tmp_path).state == "stopped"
 
 
+@pytest.mark.processes
 def test_a_held_folder_names_its_holder_and_a_finished_state_stays(tmp_path, held):
     held(tmp_path)
     assert run_state.read(tmp_path).state == "running"
@@ -157,6 +165,7 @@ def test_a_held_folder_names_its_holder_and_a_finished_state_stays(tmp_path, hel
     assert run_state.recorded(tmp_path) == "finished"
 
 
+@pytest.mark.slow
 def test_a_new_run_refuses_a_folder_holding_files_without_hydras_and_changes_nothing(tmp_path):
     """A run made with hydra.output_subdir=null leaves no .hydra/: its folder is refused all
     the same, byte for byte as it was."""
@@ -172,3 +181,20 @@ def test_a_new_run_refuses_a_folder_holding_files_without_hydras_and_changes_not
         "give a new folder, or leave hydra.run.dir out for a fresh one"
     )
     assert snapshot(old) == before
+
+
+@pytest.mark.slow
+def test_a_new_run_refuses_a_folder_of_the_users_files_and_changes_nothing(tmp_path):
+    """A folder that no run made (no claim marker, no .hydra/: the user's notes) is refused all
+    the same, byte for byte as it was."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("what I keep here\n")
+    before = snapshot(mine)
+    with pytest.raises(SystemExit) as refused:
+        run_cli("train", "debug=fast", "hydra.run.dir=mine", cwd=tmp_path)
+    assert str(refused.value.code) == (
+        f"{command('train')}: error: hydra.run.dir: mine already holds files (another run's?); "
+        "give a new folder, or leave hydra.run.dir out for a fresh one"
+    )
+    assert snapshot(mine) == before

@@ -50,6 +50,7 @@ NO_GPU = "use trainer.accelerator=auto or cpu"
         ),
     ],
 )
+@pytest.mark.slow
 def test_a_device_that_is_not_there_is_one_line_before_the_run(
     tmp_path, capfd, monkeypatch, overrides, machine, line
 ):
@@ -69,6 +70,7 @@ def test_a_device_that_is_not_there_is_one_line_before_the_run(
         (["trainer=gpu"], (0, True, True)),  # gpu is Apple's on a Mac
     ],
 )
+@pytest.mark.slow
 def test_gpus_that_are_there_pass(monkeypatch, overrides, machine):
     gpus(monkeypatch, *machine)
     assert config_schemas.problems(compose_job("train", overrides)) == []

@@ -8,7 +8,7 @@ import pytest
 from conftest import PACKAGE, read_json, the_run_folder
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_ddp_with_two_processes_writes_one_run_folder_with_one_checkpoint(tmp_path):
     ddp = ["trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "debug=fast"]
     done = subprocess.run(

@@ -63,6 +63,7 @@ def test_default_callbacks_checkpoint_into_the_run_folder(tmp_path):
     assert compose_job("train", ["callbacks=none"]).callbacks == {}
 
 
+@pytest.mark.slow
 def test_checkpoint_loads_with_weights_only(trained_run):
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
     hparams = state["hyper_parameters"]
@@ -76,6 +77,7 @@ def test_checkpoint_loads_with_weights_only(trained_run):
     assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_path):
     """Without names, `predict` checks the number of columns of a file only."""
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
@@ -119,6 +121,7 @@ def test_a_checkpoint_naming_other_code_is_refused_and_runs_nothing(trained_run,
     assert not copy.exists()
 
 
+@pytest.mark.slow
 def test_test_metrics_are_the_best_checkpoints(tmp_path):
     """`train` tests the best epoch's weights, which the checkpoint holds, not the last
     epoch's. Here "best" is the highest validation loss: the first of two epochs."""
@@ -168,6 +171,7 @@ def test_metrics_csv_has_one_column_per_metric_and_epoch(trained_run):
     assert set(rows[0]) == {"epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"}
 
 
+@pytest.mark.slow
 def test_training_without_checkpoints_tests_the_last_weights(tmp_path):
     off = ["callbacks=none", "+trainer.enable_checkpointing=false"]
     metrics, _ = train_in_process(tmp_path, *off)
@@ -175,6 +179,7 @@ def test_training_without_checkpoints_tests_the_last_weights(tmp_path):
     assert not (tmp_path / engine.CHECKPOINT).exists()
 
 
+@pytest.mark.slow
 def test_seed_fixes_the_run_and_changes_it(tmp_path):
     first, first_rows = train_in_process(tmp_path / "a", "seed=1", "callbacks=none")
     again, again_rows = train_in_process(tmp_path / "b", "seed=1", "callbacks=none", "tags=[b]")
@@ -183,6 +188,7 @@ def test_seed_fixes_the_run_and_changes_it(tmp_path):
     assert first != other
 
 
+@pytest.mark.slow
 def test_scheduler_and_epochs_reach_the_run(tmp_path):
     _, rows = train_in_process(
         tmp_path, "trainer.max_epochs=3", "scheduler=cosine", "callbacks=none"
@@ -235,6 +241,7 @@ def test_resume_refuses_a_broken_checkpoint_with_one_line(tmp_path):
         train.train(cfg)
 
 
+@pytest.mark.slow
 def test_a_diverging_run_fails_instead_of_reporting_nan(tmp_path):
     out = tmp_path / "run"
     message = r"^the training loss is (nan|inf) in batch \d+ of epoch 1: training diverged \(try"
@@ -244,6 +251,7 @@ def test_a_diverging_run_fails_instead_of_reporting_nan(tmp_path):
     assert not (out / "metrics.json").exists()
 
 
+@pytest.mark.slow
 def test_callbacks_may_monitor_training_and_validation_metrics():
     for monitor in ["train_loss", "val_acc"]:
         cfg = compose_job("train", [f"callbacks.early_stopping.monitor={monitor}"])

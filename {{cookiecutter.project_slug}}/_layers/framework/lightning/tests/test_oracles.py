@@ -210,8 +210,12 @@ def lowest_loss_run(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     ("run", "monitor"),
-    [("shipped_run", SHIPPED_BEST), ("lowest_loss_run", ("val_loss", "min"))],
-    ids=["shipped", "val_loss-min"],
+    [
+        pytest.param("shipped_run", SHIPPED_BEST, id="shipped"),
+        pytest.param(
+            "lowest_loss_run", ("val_loss", "min"), id="val_loss-min", marks=pytest.mark.slow
+        ),
+    ],
 )
 def test_the_best_checkpoint_holds_the_best_epoch_of_metrics_csv(run, monitor, request):
     run = request.getfixturevalue(run)
@@ -228,6 +232,7 @@ def test_the_best_checkpoint_holds_the_best_epoch_of_metrics_csv(run, monitor, r
     assert measured_checkpoint(kept, x, y) == same_metrics(logged(table[best], "val"))
 
 
+@pytest.mark.slow
 def test_early_stopping_stops_where_the_validation_loss_of_metrics_csv_says(lowest_loss_run):
     """Early stopping (validation loss, mode min, patience 1) ends the run after the first
     epoch whose loss is not below every earlier one's, and not before."""
@@ -381,7 +386,7 @@ train.main()
 """
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_two_processes_train_on_each_row_once_an_epoch_and_log_all_samples_metrics(tmp_path):
     """trainer=ddp in two CPU processes: every epoch, the two together train on each training
     row exactly once; metrics.csv's training loss is the mean over the batches of both, its

@@ -116,6 +116,7 @@ def test_a_checkpoint_without_this_projects_entries_is_refused_naming_them(tmp_p
 @pytest.mark.parametrize(
     ("entry_point", "tree"), [("evaluate", "evaluations"), ("predict", "predictions")]
 )
+@pytest.mark.slow
 def test_evaluate_and_predict_refuse_a_checkpoint_of_the_other_torch_framework(
     tmp_path, capfd, entry_point, tree
 ):
@@ -137,7 +138,7 @@ def test_evaluate_and_predict_refuse_a_checkpoint_of_the_other_torch_framework(
     assert not {"metrics.json", "predictions.csv"} & {p.name for p in run.iterdir()}
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_checkpoint_that_cannot_be_written_is_one_line_naming_it(tmp_path):
     """torch's own writer would fail with 80 lines (`enforce fail at inline_container.cc`)."""
     # no file over 32 KiB: the checkpoints (70 KiB and more) fail as on a full disk

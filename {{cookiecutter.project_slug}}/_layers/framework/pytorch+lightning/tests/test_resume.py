@@ -12,6 +12,7 @@ from conftest import (
     module,
     read_json,
     run_cli,
+    snapshot,
     the_run_folder,
     train_signalled_after_epoch,
 )
@@ -28,7 +29,7 @@ def rows(folder):
         return list(csv.DictReader(file))
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_run_stopped_by_sigterm_continues_to_the_metrics_of_a_run_without_a_stop(tmp_path):
     settings = ["debug=fast", "trainer.max_epochs=4"]
     stopped = train_signalled_after_epoch(3, tmp_path, *settings)
@@ -157,21 +158,27 @@ def test_reopening_keeps_the_rows_of_the_checkpoints_epochs_and_drops_the_end_ma
         resume.reopen(tmp_path, 5, 4)
 
 
-def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(trained_run, tmp_path):
-    """Refused with one line before Hydra writes into the folder: the finished run keeps its
-    results and its own overrides (.hydra/), and is not marked FAILED."""
+@pytest.mark.slow
+@pytest.mark.parametrize("epochs", [[], ["trainer.max_epochs=1"]], ids=["as-many", "fewer"])
+def test_continuing_a_finished_run_without_more_epochs_leaves_it_as_it_was(
+    trained_run, tmp_path, epochs
+):
+    """Refused with one line before Hydra writes into the folder, whether it asks for the epochs
+    the run trained (its own max_epochs) or fewer: the finished run keeps its results and its
+    own overrides (.hydra/), and is not marked failed."""
     run = shutil.copytree(trained_run, tmp_path / "run")
-    before = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    before = snapshot(run)
     with pytest.raises(SystemExit) as refused:
-        run_cli("train", f"resume={run}", "trainer.max_epochs=1", cwd=tmp_path)
+        run_cli("train", f"resume={run}", *epochs, cwd=tmp_path)
     message = str(refused.value.code)
     assert message.endswith(
         f"resume: {run} trained 2 epochs already; give trainer.max_epochs=<more> to train it "
         "further"
     )
-    assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before
+    assert snapshot(run) == before
 
 
+@pytest.mark.slow
 def test_a_finished_run_continues_in_its_own_folder_with_more_epochs(trained_run, tmp_path):
     """The run-folder claim lets `resume=<the run folder>` take it again (harness/run_folder.py),
     and the run trains the epochs it was given more, then finishes again."""

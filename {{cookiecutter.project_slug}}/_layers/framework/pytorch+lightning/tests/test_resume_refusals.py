@@ -50,6 +50,7 @@ def test_what_the_run_is_cannot_change_on_resume(tmp_path, run, change):
     assert line.endswith("start a new run instead")
 
 
+@pytest.mark.processes
 def test_a_folder_another_process_writes_is_refused_naming_it(tmp_path, run, held):
     held(run)  # a second `resume=` of the same run, a run still training: the lock is taken
     line = refusal(tmp_path, run, "trainer.max_epochs=5")
@@ -57,6 +58,7 @@ def test_a_folder_another_process_writes_is_refused_naming_it(tmp_path, run, hel
     assert line.endswith("; one process continues a run at a time")
 
 
+@pytest.mark.slow
 def test_a_config_that_changed_since_the_run_started_is_refused(tmp_path, run):
     """The model config of the run's contract differs from today's (configs/model/ edited
     since): continuing would build another model than the one the checkpoint holds."""
@@ -70,6 +72,7 @@ def test_a_config_that_changed_since_the_run_started_is_refused(tmp_path, run):
     )
 
 
+@pytest.mark.slow
 def test_a_schedule_over_the_epochs_cannot_stretch_to_more_epochs(tmp_path):
     """Cosine decays the rate to its end over trainer.max_epochs (its T_max); the resumed
     scheduler keeps the run's T_max, so more epochs would train at a rate of 0."""
@@ -80,6 +83,7 @@ def test_a_schedule_over_the_epochs_cannot_stretch_to_more_epochs(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_data_file_that_changed_since_the_run_started_is_refused(tmp_path, digits_csv):
     table = tmp_path / "digits.csv"
     shutil.copy(digits_csv, table)
@@ -100,6 +104,7 @@ def test_a_broken_overrides_file_is_one_line(tmp_path, run):
     assert line.startswith(f"resume: {run / '.hydra' / 'overrides.yaml'} cannot be read (")
 
 
+@pytest.mark.slow
 def test_blank_lines_in_metrics_csv_are_no_epochs(tmp_path, run):
     with open(run / "metrics.csv", "a") as file:
         file.write("\n\n")
@@ -126,6 +131,7 @@ def test_latest_takes_the_newest_run_that_stopped_early_never_a_running_or_finis
     assert resume.latest(tmp_path / "outputs", engine.LAST_CHECKPOINT) == killed
 
 
+@pytest.mark.processes
 def test_a_signal_after_the_last_epoch_gives_advice_that_works(trained_run, tmp_path):
     # a SIGTERM right after the last row (epoch 2 of debug=fast's 2): the training is done, the
     # test metrics and the record are not

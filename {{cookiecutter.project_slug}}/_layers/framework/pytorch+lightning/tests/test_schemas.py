@@ -21,6 +21,7 @@ from test_fail_fast import refusal
         (["loader.num_workers=-1"], "loader.num_workers: -1 is out of range: it must be >= 0"),
     ],
 )
+@pytest.mark.slow
 def test_a_wrong_training_value_is_one_line_naming_its_key(tmp_path, capfd, overrides, line):
     assert refusal(tmp_path, capfd, "train", *overrides).startswith(line)
 
@@ -53,6 +54,7 @@ ADAM = "params, lr, betas, eps, weight_decay, amsgrad, foreach, maximize, captur
         ),
     ],
 )
+@pytest.mark.slow
 def test_an_argument_that_the_target_does_not_take_is_one_line_naming_the_accepted_ones(
     tmp_path, capfd, overrides, line
 ):

@@ -40,6 +40,7 @@ config_schemas = module("harness.config_schemas")
     ],
 )
 @pytest.mark.parametrize("entry_point", ["train", "evaluate"])
+@pytest.mark.slow
 def test_a_device_that_is_not_there_is_one_line_before_the_run(
     tmp_path, capfd, monkeypatch, entry_point, device, machine, line
 ):
@@ -54,6 +55,7 @@ def test_a_device_that_is_not_there_is_one_line_before_the_run(
     ("device", "machine"),
     [("auto", (0, False)), ("cpu", (0, False)), ("cuda", (1,)), ("cuda:1", (2,)), ("mps", (0,))],
 )
+@pytest.mark.slow
 def test_a_device_that_is_there_passes(monkeypatch, device, machine):
     gpus(monkeypatch, *machine)
     if device == "mps":
@@ -74,6 +76,7 @@ except SystemExit as stopped:
 """
 
 
+@pytest.mark.processes
 def test_an_unknown_device_is_refused_without_importing_torch(tmp_path):
     command = [sys.executable, "-c", UNKNOWN_DEVICE, PACKAGE]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)

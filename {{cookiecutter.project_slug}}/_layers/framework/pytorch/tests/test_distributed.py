@@ -14,7 +14,7 @@ from conftest import PACKAGE, module, read_json, run_cli, the_run_folder
 distributed = module("harness.distributed")
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_torchrun_with_two_processes_writes_one_run_folder(tmp_path):
     scratch = tmp_path / "tmp"  # where the other process keeps Hydra's files while it runs
     scratch.mkdir()
@@ -51,7 +51,7 @@ def exchange(rank: int, port: int, out) -> None:
     (out / f"{rank}.json").write_text(json.dumps([diverged, totals]))
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_one_process_diverging_stops_both_and_sums_cover_both(tmp_path):
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))

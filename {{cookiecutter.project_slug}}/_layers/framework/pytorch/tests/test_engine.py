@@ -203,6 +203,7 @@ def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
 
 
+@pytest.mark.slow
 def test_a_checkpoint_saved_before_feature_names_still_loads(trained_run, tmp_path):
     """Without names, `predict` checks the number of columns of a file only."""
     state = torch.load(trained_run / engine.CHECKPOINT, weights_only=True)
@@ -275,6 +276,7 @@ def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
 
 
+@pytest.mark.slow
 def test_seed_fixes_the_run_and_changes_it(tmp_path):
     first, first_rows = train_in_process(tmp_path / "a", "seed=1")
     again, again_rows = train_in_process(tmp_path / "b", "seed=1", "tags=[b]")
@@ -283,6 +285,7 @@ def test_seed_fixes_the_run_and_changes_it(tmp_path):
     assert first != other
 
 
+@pytest.mark.slow
 def test_seed_decides_the_initial_weights(tmp_path):
     """With a learning rate of 0 the weights stay as initialized: only they tell runs apart."""
     first, _ = train_in_process(tmp_path / "a", "seed=1", "optimizer.lr=0")
@@ -315,6 +318,7 @@ def test_training_settings_reach_the_run(tmp_path):
     assert 0.0 < metrics["test_acc"] <= 1.0
 
 
+@pytest.mark.slow
 def test_the_best_epochs_mode_is_min_or_max(tmp_path, capfd):
     from test_fail_fast import refusal
 

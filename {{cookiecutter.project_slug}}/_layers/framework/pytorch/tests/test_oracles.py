@@ -283,7 +283,7 @@ torch.save(epochs, os.path.join(records, "rank" + os.environ["RANK"] + ".pt"))
 """
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_two_processes_share_out_the_training_samples_and_log_the_metrics_of_all(tmp_path, splits):
     """torchrun, 2 processes on CPU, without dropout (the loss of a batch is a function of the
     weights that met it): each epoch, the two take disjoint halves of the training samples,

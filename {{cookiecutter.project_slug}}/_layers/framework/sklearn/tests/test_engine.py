@@ -161,6 +161,7 @@ def test_an_interrupted_save_keeps_the_previous_model_file(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == [engine.CHECKPOINT]
 
 
+@pytest.mark.slow
 def test_seed_fixes_the_run_and_changes_it(tmp_path):
     forest = ["model=random_forest", "model.classifier.n_estimators=5"]
     first, first_rows = train_in_process(tmp_path / "a", *forest, "seed=1")
@@ -217,7 +218,7 @@ def test_an_argument_that_the_model_does_not_take_is_one_line_naming_the_accepte
     assert refusal(tmp_path, capfd, "train", *overrides).startswith(line)
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_model_file_that_cannot_be_written_is_one_line_naming_it(tmp_path):
     # no file over 32 KiB: the model file of a forest (a few MiB) fails as on a full disk
     done = train_writing_at_most(32768, tmp_path, "debug=fast", "model=random_forest")

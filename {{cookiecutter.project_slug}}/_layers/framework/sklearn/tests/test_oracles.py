@@ -130,6 +130,7 @@ def test_evaluate_reports_the_test_metrics_computed_here(fitted, expected, tmp_p
     assert tested == pytest.approx(test, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_a_class_left_out_of_the_training_rows_has_probability_0(tmp_path):
     """Eight training rows (data.limit=8) of twelve classes: training ends, predictions.csv
     gives the classes left out probability 0 and each other class the probability that the

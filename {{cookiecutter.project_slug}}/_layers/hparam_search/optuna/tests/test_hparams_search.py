@@ -2,7 +2,6 @@
 `train` returns, the study lives in a SQLite file, the same command again continues it, and a
 trial that fails does not end it."""
 
-import optuna
 import pytest
 from conftest import read_json, run_cli
 from omegaconf import OmegaConf
@@ -13,12 +12,14 @@ SEARCH = ["hparams_search=optuna", "debug=fast", "hydra/launcher=basic", "hydra.
 
 
 def load_study(searches):
+    import optuna  # here, not at the top: importing it takes seconds of every test run
+
     (study_dir,) = searches.iterdir()
     storage = f"sqlite:///{study_dir / 'study.db'}"
     return study_dir, optuna.load_study(study_name=study_dir.name, storage=storage)
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_search_scores_its_trials_and_the_same_command_continues_it(tmp_path):
     run_cli("train", *SEARCH, cwd=tmp_path)
     study_dir, study = load_study(tmp_path / "outputs" / "searches")
@@ -39,7 +40,7 @@ def test_a_search_scores_its_trials_and_the_same_command_continues_it(tmp_path):
     assert len([p for p in study_dir.iterdir() if p.is_dir()]) == 2  # one folder per command
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path):
     """A trial whose data cannot be split (a validation fraction of 1.5) fails with its one
     line; the other trials complete and the search ends normally."""
@@ -53,6 +54,7 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path):
     assert states == {(1.5, "FAIL"), (0.15, "COMPLETE")}
 
 
+@pytest.mark.slow
 def test_a_corrupt_study_file_is_one_line_naming_it(tmp_path, capfd):
     study_db = tmp_path / "outputs" / "searches" / "digits" / "study.db"
     study_db.parent.mkdir(parents=True)
@@ -66,11 +68,14 @@ def test_a_corrupt_study_file_is_one_line_naming_it(tmp_path, capfd):
     assert list(study_db.parent.iterdir()) == [study_db]  # no sweep folder beside it
 
 
+@pytest.mark.slow
 def test_a_study_that_changes_its_direction_is_one_line(tmp_path, capfd):
     """A study made to maximize cannot go on to minimize: Optuna would raise in the sweeper."""
     study_db = tmp_path / "outputs" / "searches" / "digits" / "study.db"
     study_db.parent.mkdir(parents=True)
     storage = f"sqlite:///{study_db}"
+    import optuna
+
     optuna.create_study(study_name="digits", storage=storage, direction="maximize")
     capfd.readouterr()  # Optuna's line about the new study
     minimize = ["hydra.sweeper.direction=minimize", "optimized_metric=val_loss"]
@@ -84,6 +89,7 @@ def test_a_study_that_changes_its_direction_is_one_line(tmp_path, capfd):
     assert optuna.load_study(study_name="digits", storage=storage).trials == []
 
 
+@pytest.mark.slow
 def test_a_study_folder_that_cannot_be_made_is_one_line(tmp_path, capfd):
     (tmp_path / "a_file").write_text("not a folder\n")
     overrides = ["paths.output_root=a_file", "hydra.sweep.dir=sweep"]
@@ -94,7 +100,7 @@ def test_a_study_folder_that_cannot_be_made_is_one_line(tmp_path, capfd):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_the_study_file_is_made_wherever_the_sweep_folder_is(tmp_path):
     """hydra.sweep.dir elsewhere: the study's folder is made all the same."""
     run_cli("train", *SEARCH, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=elsewhere", cwd=tmp_path)

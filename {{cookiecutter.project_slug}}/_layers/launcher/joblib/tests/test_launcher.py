@@ -10,7 +10,7 @@ from conftest import PACKAGE, module, read_json, run_cli
 from omegaconf import OmegaConf
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_sweep_runs_its_jobs_on_joblib_each_in_its_folder(tmp_path):
     run_cli("train", "-m", "seed=1,2,3,4", "debug=fast", cwd=tmp_path)
     (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")
@@ -46,7 +46,7 @@ KILLED_JOB = textwrap.dedent(f"""
 """)
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_a_killed_job_stops_the_sweep_with_one_line_and_its_state_says_stopped(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", KILLED_JOB, "-m", "seed=1,2", "hydra.launcher.n_jobs=2"],

@@ -43,7 +43,7 @@ def test_a_requeued_job_continues_its_own_folder(tmp_path):
         assert launcher.checkpoint(*args).args[0] == ["seed=1"]  # no epoch ended: from the start
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_submitit_local_runs_a_sweep_one_folder_per_job(tmp_path):
     run_cli("train", "-m", "hydra/launcher=submitit_local", "seed=1,2", "debug=fast", cwd=tmp_path)
     (sweep,) = (tmp_path / "outputs" / "multiruns").glob("*/*")

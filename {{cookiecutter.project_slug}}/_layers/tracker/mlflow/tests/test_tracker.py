@@ -56,6 +56,7 @@ def test_the_store_holds_the_params_each_epoch_the_test_metrics_and_artifacts(tr
     assert artifacts == {checkpoint, "resolved_config.yaml", "summary.json", "learning_curves.png"}
 
 
+@pytest.mark.processes
 def test_each_sweep_job_is_one_run_tagged_with_its_sweep(sweep_of_two):
     runs = runs_in(sweep_of_two.parents[2])  # <launch>/outputs/multiruns/<date>/<time>
     assert [run.data.params["seed"] for run in runs] == ["1", "2"]
@@ -64,6 +65,7 @@ def test_each_sweep_job_is_one_run_tagged_with_its_sweep(sweep_of_two):
     }
 
 
+@pytest.mark.slow
 def test_a_failed_run_is_marked_failed_in_the_store(tmp_path):
     (tmp_path / "header_only.csv").write_text("a,label\n")  # the run starts, then fails
     with pytest.raises(SystemExit):
@@ -78,7 +80,7 @@ def start_a_run(outputs: str, name: str) -> None:
     tracker.finish({"acc": 1.0}, [])
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_parallel_jobs_create_the_store_once_and_each_records_its_run(tmp_path):
     """Sweep jobs on the joblib launcher start together on a store that does not exist yet."""
     with multiprocessing.get_context("spawn").Pool(4) as pool:
@@ -103,7 +105,7 @@ def ask_until_it_answers(server, url: str, request: dict, log: Path) -> dict:
     pytest.fail("mlflow ui did not answer in 60 s")
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 def test_mlflow_ui_shows_the_run(trained_run, tmp_path):
     """The README's `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db` serves the run
     (MLflow 3.17's server fails to start beside SQLAlchemy 1.4, which optuna needs)."""

@@ -52,6 +52,7 @@ def test_event_files_hold_each_epochs_metrics_the_test_metrics_and_the_params(tr
         assert params[key] == wanted, key
 
 
+@pytest.mark.processes
 def test_each_sweep_job_has_its_own_event_files_under_the_sweep(sweep_of_two):
     seeds = {}
     for job in ("0", "1"):

@@ -89,12 +89,14 @@ def test_the_offline_run_holds_the_params_each_epoch_the_test_metrics_and_files(
     assert run["artifacts"] == expected
 
 
+@pytest.mark.processes
 def test_each_sweep_job_is_one_run_in_its_sweeps_group(sweep_of_two):
     runs = [offline_run(sweep_of_two / job) for job in ("0", "1")]
     assert [run["config"]["seed"] for run in runs] == [1, 2]
     assert {run["group"] for run in runs} == {"multiruns_" + "_".join(sweep_of_two.parts[-2:])}
 
 
+@pytest.mark.slow
 def test_a_failed_run_ends_with_a_non_zero_exit_code(tmp_path):
     (tmp_path / "header_only.csv").write_text("a,label\n")  # the run starts, then fails
     with pytest.raises(SystemExit):
