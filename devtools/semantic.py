@@ -17,6 +17,7 @@ that the catalogue names for it.
 import datetime
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -180,6 +181,13 @@ def node_id(case: ElementTree.Element) -> str:
     return "::".join(part for part in (file, *inner.split(".")) if part) + f"::{name}"
 
 
+def portable(text: str) -> str:
+    """`text` without this machine's paths (the report is committed): the temporary folder and
+    this repository's folder by name."""
+    text = text.replace(str(ROOT), "<repository>")
+    return re.sub(re.escape(tempfile.gettempdir().rstrip("/")) + r"/[^\s'\"]*", "<tmp>", text)
+
+
 def failures(report: Path) -> dict[str, str]:
     """The failed and erroring tests of a JUnit report, each with its first message line."""
     if not report.is_file():
@@ -188,7 +196,7 @@ def failures(report: Path) -> dict[str, str]:
     for case in ElementTree.parse(report).iter("testcase"):
         for problem in [*case.iter("failure"), *case.iter("error")]:
             message = (problem.get("message") or problem.text or "").strip().splitlines()
-            found[node_id(case)] = (message[0] if message else "")[:200]
+            found[node_id(case)] = portable(message[0] if message else "")[:200]
     return found
 
 
@@ -244,7 +252,7 @@ def kill_group(pid: int) -> None:
 
 def last_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
-    return lines[-1][:200] if lines else ""
+    return portable(lines[-1])[:200] if lines else ""
 
 
 def test_environment() -> dict:
