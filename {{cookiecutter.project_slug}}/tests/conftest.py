@@ -138,6 +138,14 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def metrics_rows(run: Path) -> list[dict]:
+    """The rows of a run's metrics.csv, as the csv module reads them (text values)."""
+    import csv
+
+    with open(run / "metrics.csv", newline="") as file:
+        return list(csv.DictReader(file))
+
+
 def log_messages(path: Path) -> list[str]:
     """The messages of a run's log file, without the time, logger and level before them."""
     return [line.split("] - ", 1)[1] for line in path.read_text().splitlines() if "] - " in line]
@@ -180,12 +188,9 @@ def split_by_hand(labels, data: dict) -> dict:
 def train_in_process(out: Path, *overrides: str) -> tuple[dict, list[dict]]:
     """`train debug=fast <overrides>` by its function, into the run folder `out`: the run's
     metrics.json and its metrics.csv rows."""
-    import csv
-
     out.mkdir(parents=True, exist_ok=True)
     module("train").train(compose_job("train", ["debug=fast", *overrides], output_dir=out))
-    with open(out / "metrics.csv", newline="") as rows:
-        return read_json(out / "metrics.json"), list(csv.DictReader(rows))
+    return read_json(out / "metrics.json"), metrics_rows(out)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ here, never against the code path that produced it.
   validation and test samples.
 """
 
-import csv
 import math
 import os
 import random
@@ -29,6 +28,7 @@ import torch
 import yaml
 from conftest import (
     PACKAGE,
+    metrics_rows,
     module,
     read_json,
     run_cli,
@@ -110,11 +110,6 @@ def assert_once_each(seen: Counter, training_rows: Counter, epoch: int) -> None:
         f"epoch {epoch}: {extra} samples that are no training rows or trained on twice, "
         f"{missing} training rows left out"
     )
-
-
-def rows(run: Path) -> list[dict]:
-    with open(run / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
 
 
 # -- what a run is made to show ------------------------------------------------------------------
@@ -220,7 +215,7 @@ def lowest_loss_run(tmp_path_factory) -> Path:
 def test_the_best_checkpoint_holds_the_best_epoch_of_metrics_csv(run, monitor, request):
     run = request.getfixturevalue(run)
     name, mode = monitor
-    table = rows(run)
+    table = metrics_rows(run)
     column = np.array([float(row[name]) for row in table])
     # the first of equal values: ModelCheckpoint replaces its file only for a better one
     best = int(np.argmax(column) if mode == "max" else np.argmin(column))
@@ -236,7 +231,7 @@ def test_the_best_checkpoint_holds_the_best_epoch_of_metrics_csv(run, monitor, r
 def test_early_stopping_stops_where_the_validation_loss_of_metrics_csv_says(lowest_loss_run):
     """Early stopping (validation loss, mode min, patience 1) ends the run after the first
     epoch whose loss is not below every earlier one's, and not before."""
-    losses = [float(row["val_loss"]) for row in rows(lowest_loss_run)]
+    losses = [float(row["val_loss"]) for row in metrics_rows(lowest_loss_run)]
     lowest, waited, expected = math.inf, 0, 7  # trainer.max_epochs
     for epoch, loss in enumerate(losses, start=1):
         lowest, waited = (loss, 0) if loss < lowest else (lowest, waited + 1)
@@ -250,7 +245,7 @@ def test_early_stopping_stops_where_the_validation_loss_of_metrics_csv_says(lowe
 
 
 def test_the_last_epochs_validation_metrics_are_its_weights_measured_here(shipped_run):
-    table = rows(shipped_run)
+    table = metrics_rows(shipped_run)
     last = shipped_run / engine.LAST_CHECKPOINT
     assert torch.load(last, weights_only=True)["epoch"] + 1 == len(table) == 6
     x, y = digits_splits(shipped_run)["val"]
@@ -272,7 +267,7 @@ def test_the_model_trains_on_each_training_row_once_per_epoch_and_on_no_other(
     x, y = digits_splits(run)["train"]
     assert len(x) == 64  # data.limit
     training_rows = samples(x, y)
-    epochs = range(1, len(rows(run)) + 1)
+    epochs = range(1, len(metrics_rows(run)) + 1)
     for epoch in epochs:
         assert_once_each(Counter(batches.epoch(epoch)), training_rows, epoch)
     assert len({tuple(batches.epoch(epoch)) for epoch in epochs}) == len(epochs) == 6
@@ -328,15 +323,15 @@ def test_a_resumed_run_holds_the_states_of_a_run_without_a_stop(tmp_path):
         ours, theirs = in_any_folder(resumed[entry], stopped), in_any_folder(expected[entry], whole)
         assert_same(ours, theirs, entry)
     assert stopped_draws.epoch(3) == whole_draws.epoch(3) and len(whole_draws.epoch(3)) == 2
-    losses = [float(row["val_loss"]) for row in rows(whole)]
+    losses = [float(row["val_loss"]) for row in metrics_rows(whole)]
     assert max(losses) == losses[0], "the scenario needs the highest validation loss first"
     best = [torch.load(run / engine.CHECKPOINT, weights_only=True) for run in (stopped, whole)]
     assert best[0]["epoch"] == best[1]["epoch"] == 0
     assert_same(best[0]["state_dict"], best[1]["state_dict"], "the best checkpoint's weights")
     # each epoch trains with lr/2 (1 + cos(pi e / 3)), e = 0, 1, 2
     lr = [2e-3 * (1 + math.cos(math.pi * epoch / 3)) / 2 for epoch in range(3)]
-    assert [float(row["lr"]) for row in rows(stopped)] == pytest.approx(lr, rel=1e-12)
-    assert rows(stopped) == rows(whole)
+    assert [float(row["lr"]) for row in metrics_rows(stopped)] == pytest.approx(lr, rel=1e-12)
+    assert metrics_rows(stopped) == metrics_rows(whole)
 
 
 # -- several processes ---------------------------------------------------------------------------
@@ -410,7 +405,7 @@ def test_two_processes_train_on_each_row_once_an_epoch_and_log_all_samples_metri
     splits = digits_splits(run)
     assert [len(splits[name][1]) for name in ("train", "val", "test")] == [256, 270, 359]
     processes = [np.load(record / f"process_{rank}.npz") for rank in (0, 1)]
-    table = rows(run)
+    table = metrics_rows(run)
     assert len(table) == 2
     for row in table:
         epoch = int(row["epoch"])

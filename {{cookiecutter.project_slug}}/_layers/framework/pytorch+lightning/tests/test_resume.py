@@ -1,7 +1,6 @@
 """Interrupted runs continue in their own folder: a last checkpoint every epoch, SIGTERM's one
 line, `resume=<run folder>` and `resume=latest` (harness/resume.py)."""
 
-import csv
 import os
 import re
 import shutil
@@ -9,6 +8,7 @@ import shutil
 import pytest
 from conftest import (
     command,
+    metrics_rows,
     module,
     read_json,
     run_cli,
@@ -22,11 +22,6 @@ resume = module("harness.resume")
 signals = module("harness.signals")
 Interrupted = module("harness.errors").Interrupted
 RunError = module("harness.errors").RunError
-
-
-def rows(folder):
-    with open(folder / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
 
 
 @pytest.mark.processes
@@ -51,8 +46,8 @@ def test_a_run_stopped_by_sigterm_continues_to_the_metrics_of_a_run_without_a_st
     uninterrupted.mkdir()
     run_cli("train", *settings, cwd=uninterrupted)
     other = the_run_folder(uninterrupted)
-    assert [row["epoch"] for row in rows(folder)] == ["1", "2", "3", "4"]  # each once
-    assert rows(folder) == rows(other)
+    assert [row["epoch"] for row in metrics_rows(folder)] == ["1", "2", "3", "4"]  # each once
+    assert metrics_rows(folder) == metrics_rows(other)
     assert read_json(folder / "metrics.json") == pytest.approx(read_json(other / "metrics.json"))
 
 
@@ -184,10 +179,10 @@ def test_a_finished_run_continues_in_its_own_folder_with_more_epochs(trained_run
     and the run trains the epochs it was given more, then finishes again."""
     run = shutil.copytree(trained_run, tmp_path / "run")
     run_cli("train", f"resume={run}", "trainer.max_epochs=3", cwd=tmp_path)
-    assert [row["epoch"] for row in rows(run)] == ["1", "2", "3"]
+    assert [row["epoch"] for row in metrics_rows(run)] == ["1", "2", "3"]
     assert read_json(run / "state.json")["state"] == "finished"
     metrics = read_json(run / "metrics.json")
-    assert metrics["val_acc"] == pytest.approx(float(rows(run)[-1]["val_acc"]))
+    assert metrics["val_acc"] == pytest.approx(float(metrics_rows(run)[-1]["val_acc"]))
 
 
 def test_the_last_checkpoint_loads_with_weights_only(trained_run):

@@ -4,7 +4,6 @@ metrics.csv says is best; each epoch's validation metrics and metrics.json's tes
 the saved weights measured again; training takes the training samples only, each once per epoch,
 shared out between processes; a resumed run holds bit for bit what a run without a stop holds."""
 
-import csv
 import random
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from conftest import (
     PACKAGE,
     command,
     compose_job,
+    metrics_rows,
     module,
     read_json,
     run_cli,
@@ -87,8 +87,7 @@ def tapped_training():
 
 def epochs_of(run: Path) -> list[dict[str, float]]:
     """The rows of a run's metrics.csv, as numbers."""
-    with open(run / "metrics.csv", newline="") as file:
-        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+    return [{key: float(value) for key, value in row.items()} for row in metrics_rows(run)]
 
 
 def load(path: Path) -> dict:
