@@ -121,6 +121,32 @@ def train_section(train: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
+def training_options_section(
+    options: dict[str, dict[str, float]], measured: str | None
+) -> list[str]:
+    lines = [
+        "## Training options on a CPU",
+        "",
+        "The default `train` (digits, MLP, batches of 64) with each precision and with",
+        "`model.compile=true`, for 1 and for 11 epochs without early stopping: an epoch is the",
+        "difference over 10; the 1-epoch run holds the start-up and the compiler's first pass. No",
+        "goal: these options are for GPUs and larger networks, recorded so that a change shows.",
+        *([f"Measured {measured}, apart from the other sections.", ""] if measured else [""]),
+        "| framework | option | 1 epoch s | 11 epochs s | s per epoch | epoch vs 32 |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for framework, times in options.items():
+        options_measured = sorted({name.rsplit(" ", 1)[0] for name in times}, key=list(times).index)
+        epoch = {o: (times[f"{o} 11"] - times[f"{o} 1"]) / 10 for o in options_measured}
+        for option in options_measured:
+            lines.append(
+                f"| {framework} | {option} | {times[f'{option} 1']:.2f} | "
+                f"{times[f'{option} 11']:.2f} | {epoch[option]:.3f} | "
+                f"{epoch[option] / epoch['32']:.2f}x |"
+            )
+    return [*lines, ""]
+
+
 def trackers_section(trackers: dict[str, dict[str, float]]) -> list[str]:
     lines = [
         "## Trackers",
@@ -398,6 +424,14 @@ def write_report(results: dict, docs: Path) -> None:
         ),
         *train_section(results["train"]),
         *(trackers_section(results["trackers"]) if "trackers" in results else []),
+        *(
+            training_options_section(
+                results["training_options"],
+                results.get("remeasured", {}).get("training_options"),
+            )
+            if "training_options" in results
+            else []
+        ),
         *tests_section(results["tests"], results.get("template_tests")),
         *multirun_section(results["multirun"]),
         *scale_section(results["launchers"], results.get("ddp")),

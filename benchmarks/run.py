@@ -148,6 +148,38 @@ def bench_train(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, floa
     return results
 
 
+# the training options of the torch frameworks whose epoch time is recorded (no goal)
+TRAINING_OPTIONS = {
+    "32": [],
+    "bf16-mixed": ["trainer.precision=bf16-mixed"],
+    "compile": ["model.compile=true"],
+}
+NO_EARLY_STOPPING = {
+    "pytorch": "trainer.early_stopping=null",
+    "lightning": "~callbacks.early_stopping",
+}
+
+
+def bench_training_options(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
+    """The default `train` (digits, MLP) with each of TRAINING_OPTIONS, for 1 and for 11
+    epochs without early stopping: the difference over 10 is an epoch's time, the 1-epoch run
+    holds the start-up (and the compiler's first pass)."""
+    results = {}
+    for framework in ("pytorch", "lightning"):
+        setup = fresh_dir(WORK / "training_options")
+        train = [str(bins[framework] / TRAIN), NO_EARLY_STOPPING[framework]]
+        commands = {
+            f"{option} {epochs}": {
+                "command": [*train, f"trainer.max_epochs={epochs}", *overrides],
+                "setup": setup,
+            }
+            for option, overrides in TRAINING_OPTIONS.items()
+            for epochs in (1, 11)
+        }
+        results[framework] = interleaved_medians(commands, repeats)
+    return results
+
+
 def bench_trackers(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
     """`train debug=fast` with each tracker (`logger=...`), side by side: what a tracker adds
     to a short run. The store is fresh for every run (the first run's set-up, an MLflow store's
@@ -273,6 +305,7 @@ def main() -> None:
         ("fail_fast", lambda: bench_fail_fast(bins, args.repeats)),
         ("train", lambda: bench_train(bins, args.repeats)),
         ("trackers", lambda: bench_trackers(bins, args.repeats)),
+        ("training_options", lambda: bench_training_options(bins, max(3, args.repeats // 2))),
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
         ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),

@@ -93,6 +93,16 @@ def checked(default: Any, check: Check) -> Any:
     return field(default=default, metadata={"check": check})
 
 
+# keys of a config without a schema that the project's code reads itself, not the config's
+# `_target_` (model.compile): (the config's path, the key) -> the check of its value
+RUN_SETTINGS: dict[tuple[str, str], Check] = {}
+
+
+def run_setting(path: str, key: str, check: Check) -> None:
+    """Declare `key` of the config at `path` one that the code reads itself (run_settings)."""
+    RUN_SETTINGS[(path, key)] = check
+
+
 def input_file(default: str) -> Any:
     """The path of a file the command reads: it must be there."""
     return field(default=default, metadata={"input_file": True})
@@ -210,8 +220,11 @@ def _node_problems(node: DictConfig, path: str, launch_dir: str | None) -> list[
             found.append(f"{name}: no value given (it is ???): add {name}=... to the command")
             continue
         child, rules = node._get_node(key), declared.get(key, {})
+        if (path, key) in RUN_SETTINGS:
+            rules = {"check": RUN_SETTINGS[(path, key)]}
         if isinstance(child, DictConfig):
-            found += _node_problems(child, name, launch_dir)
+            if not child._is_none():  # a config set to null (trainer.early_stopping=null)
+                found += _node_problems(child, name, launch_dir)
             continue
         # only a checked value is read: another may name ${hydra:...}, not set before the run
         value = node[key] if rules else None
@@ -242,6 +255,7 @@ def arguments_problems(node: DictConfig, path: str) -> list[str]:
         return found
     schema = OmegaConf.get_type(node)
     declared = {entry.name for entry in fields(schema)} if is_dataclass(schema) else set()
+    declared |= {key for (at, key) in RUN_SETTINGS if at == path}
     given = [str(key) for key in node if not str(key).startswith("_") and key not in declared]
     taken = arguments(str(node["_target_"])) if given else None
     for key in [key for key in given if taken is not None and key not in taken]:

@@ -101,7 +101,8 @@ def from_config(cfg: DictConfig, launch_dir: str | os.PathLike) -> dict:
     return {
         "framework": FRAMEWORK,
         "data": data_config(cfg.data, launch_dir),
-        "model": plain(cfg.model),
+        # model.compile says how the network runs, not what it is
+        "model": {k: v for k, v in plain(cfg.model).items() if k != "compile"},
         "optimizer": target(cfg.get("optimizer")),
         "scheduler": plain(cfg.get("scheduler")),
     }

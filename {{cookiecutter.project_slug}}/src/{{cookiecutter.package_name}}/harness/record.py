@@ -78,10 +78,13 @@ class RunRecord:
             results.append_row(self.out / "metrics.csv", row)
             self.tracker.log_epoch(row)
 
-    def finish(self, test: dict[str, float], artifacts: list[Path] = ()) -> dict[str, float]:
+    def finish(
+        self, test: dict[str, float], artifacts: list[Path] = (), stopped: dict | None = None
+    ) -> dict[str, float]:
         """metrics.json (checked finite): the validation metrics of the last epoch in
         metrics.csv (a run continued after its last epoch has no epoch of its own) and the
-        `test` metrics; summary.json, the learning curves, the tracker's run."""
+        `test` metrics; summary.json (with `stopped`: why and after which epoch training
+        ended), the learning curves, the tracker's run."""
         last = self.last_epoch
         if last is None and self.main:
             last = results.last_row(self.out / "metrics.csv")
@@ -98,6 +101,7 @@ class RunRecord:
             ended=time.time(),
             tags=self.tags,
             code_folder=Path(__file__).parents[1],
+            stopped=stopped,
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
         saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]

@@ -17,6 +17,7 @@ here: train imports this module before `--help` is answered.
 """
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -42,6 +43,7 @@ MAY_CHANGE = (
     "trainer.num_nodes",
     "trainer.strategy",
     "loader.num_workers",
+    "model.compile",
     "logger",
     "tags",
     "run_name",
@@ -196,9 +198,23 @@ def take_over(folder: Path, config) -> None:
             f"resume: {folder} trained {done} epochs already; give trainer.max_epochs=<more> "
             "to train it further"
         )
+    if finished and (reason := stopped_by_early_stopping(folder)):
+        raise RefusedAtStart(
+            f"resume: {folder} finished: early stopping ended it after epoch {done}, as "
+            f"{reason}; start a new run to train longer"
+        )
     contract.check_config(folder, config, os.getcwd())
     if run_state.take(folder) is None:  # another process took it in between
         raise RefusedAtStart(f"resume: {folder} is being written by {run_state.holder(folder)}")
+
+
+def stopped_by_early_stopping(folder: Path) -> str | None:
+    """Why early stopping ended the finished run in `folder` (its summary.json), or None."""
+    try:
+        stopped = json.loads((folder / "summary.json").read_text()).get("stopped") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    return stopped.get("reason") if stopped.get("by") == "early_stopping" else None
 
 
 def last_checkpoint(resume: str | None, name: str) -> Path | None:

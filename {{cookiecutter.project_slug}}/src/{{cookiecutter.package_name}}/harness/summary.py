@@ -70,6 +70,7 @@ def write(
     ended: float,
     tags: list,
     code_folder: Path,
+    stopped: dict | None = None,
 ) -> dict:
     """Write summary.json at `path` (atomically) and return what it holds."""
 
@@ -84,6 +85,8 @@ def write(
         "ended": moment(ended),
         "seed": seed,
         "tags": list(tags),
+        # why training ended and after which epoch: early stopping, or max_epochs
+        **({"stopped": stopped} if stopped else {}),
         "git": git_state(code_folder),
         "host": socket.gethostname(),
         "versions": versions(),

@@ -198,7 +198,22 @@ def test_scheduler_and_epochs_reach_the_run(tmp_path):
     assert lr[0] == 2e-3 and lr[0] > lr[1] > lr[2]  # adam's lr, cosine decay
 
 
-def test_quiet_lightning_drops_lightnings_own_handler_and_two_warnings():
+def test_precision_accumulation_and_clipping_reach_the_trainer(tmp_path):
+    """The same keys as the pytorch framework's trainer; Lightning does the rest."""
+    options = [
+        "trainer.precision=bf16-mixed",
+        "trainer.accumulate_grad_batches=3",
+        "trainer.gradient_clip_val=0.5",
+        "trainer.gradient_clip_algorithm=value",
+    ]
+    trainer = engine.make_trainer(compose_job("train", options), tmp_path)
+    assert trainer.precision == "bf16-mixed"
+    assert trainer.accumulate_grad_batches == 3
+    assert trainer.gradient_clip_val == 0.5
+    assert trainer.gradient_clip_algorithm == "value"
+
+
+def test_quiet_lightning_drops_lightnings_own_handler_and_three_warnings():
     lightning_logger = logging.getLogger("lightning")
     lightning_logger.addHandler(logging.StreamHandler())  # what `import lightning` adds
     with warnings.catch_warnings(record=True) as caught:
@@ -206,6 +221,9 @@ def test_quiet_lightning_drops_lightnings_own_handler_and_two_warnings():
         engine.quiet_lightning()
         warnings.warn("Checkpoint directory /x exists and is not empty.", stacklevel=1)
         warnings.warn("`isinstance(treespec, LeafSpec)` is deprecated, use ...", stacklevel=1)
+        warnings.warn(
+            "Precision bf16-mixed is not supported by the model summary. ...", stacklevel=1
+        )
         warnings.warn("any other warning", stacklevel=1)
     assert lightning_logger.handlers == []
     assert [str(warning.message) for warning in caught] == ["any other warning"]

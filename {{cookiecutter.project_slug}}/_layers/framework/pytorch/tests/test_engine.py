@@ -16,10 +16,12 @@ from conftest import (
     module,
     train_in_process,
 )
+from fake_gpus import gpus
 from hydra.utils import instantiate
 from torch import nn
 
 engine = module("engine")
+Steps = module("harness.steps").Steps
 Features = module("harness.features").Features
 RunError = module("harness.errors").RunError
 train = module("train")
@@ -30,7 +32,8 @@ CPU = torch.device("cpu")
 def test_every_option_builds(group, option, digits_csv):
     cfg = compose_option(group, option, digits_csv)
     data = instantiate(cfg.data)
-    model, optimizer, scheduler = engine.build(cfg, data, CPU)
+    training = engine.build(cfg, data, CPU)
+    model, optimizer, scheduler = training.model, training.optimizer, training.scheduler
 
     assert data.x_train.shape[1:] == data.input_shape == (1, 8, 8)
     assert data.num_classes == 10
@@ -40,6 +43,17 @@ def test_every_option_builds(group, option, digits_csv):
     assert (scheduler is None) == (cfg.scheduler is None)
     if scheduler is not None:
         assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler)
+
+
+def steps(model, optimizer, **trainer) -> Steps:
+    """The optimizer steps of `model` on the CPU, with these trainer settings (32 by default,
+    a step per batch, no clipping)."""
+    return Steps(model, optimizer, CPU, trainer)
+
+
+def training(model, optimizer, scheduler=None, **trainer):
+    """An engine.Training of `model` on the CPU, without early stopping."""
+    return engine.Training(model, optimizer, scheduler, steps(model, optimizer, **trainer), None)
 
 
 def batches_of(x, y, batch_size):
@@ -73,7 +87,7 @@ def test_an_epoch_without_learning_measures_what_evaluate_measures():
     torch.manual_seed(0)
     model = nn.Linear(4, 2)
     frozen = torch.optim.SGD(model.parameters(), lr=0.0)
-    trained = engine.train_one_epoch(model, batches_of(x, y, 10), frozen, CPU)
+    trained = engine.train_one_epoch(model, batches_of(x, y, 10), steps(model, frozen), CPU)
     evaluated = engine.evaluate(model, batches_of(x, y, 10), CPU, split="train")
     assert trained == pytest.approx(evaluated)
 
@@ -84,9 +98,8 @@ def test_an_epoch_takes_one_optimizer_step_per_batch_from_fresh_gradients():
     model = nn.Linear(4, 2)
     reference = nn.Linear(4, 2)
     reference.load_state_dict(model.state_dict())
-    engine.train_one_epoch(
-        model, batches_of(x, y, 16), torch.optim.SGD(model.parameters(), lr=0.5), CPU
-    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    engine.train_one_epoch(model, batches_of(x, y, 16), steps(model, optimizer), CPU)
     optimizer = torch.optim.SGD(reference.parameters(), lr=0.5)
     for xb, yb in batches_of(x, y, 16):  # the textbook loop, written out
         optimizer.zero_grad()
@@ -105,7 +118,7 @@ def test_a_non_finite_loss_stops_the_epoch_before_its_optimizer_step():
     message = r"^the training loss is nan after 16 samples of this epoch: training diverged \(try a"
     message += r" lower optimizer.lr\); the run stopped$"
     with pytest.raises(RunError, match=message):
-        engine.train_one_epoch(model, batches_of(x, y, 16), optimizer, CPU)
+        engine.train_one_epoch(model, batches_of(x, y, 16), steps(model, optimizer), CPU)
     assert all(torch.isfinite(p).all() for p in model.parameters())  # the weights of step 1
 
 
@@ -129,7 +142,7 @@ def test_fit_yields_one_row_per_epoch_and_steps_the_scheduler():
     model = nn.Linear(4, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
-    rows = list(engine.fit(model, batches, optimizer, scheduler, 4, CPU))
+    rows = list(engine.fit(training(model, optimizer, scheduler), batches, 4, CPU))
 
     assert [row["epoch"] for row in rows] == [1, 2, 3, 4]
     # cosine annealing by hand: lr_t = 0.1 * (1 + cos(pi * t / 4)) / 2 for epoch t + 1
@@ -147,7 +160,7 @@ def test_fit_without_scheduler_keeps_the_learning_rate():
     batches = {"train": batches_of(x, y, 16), "val": batches_of(x, y, 16)}
     model = nn.Linear(4, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    rows = list(engine.fit(model, batches, optimizer, None, 3, CPU))
+    rows = list(engine.fit(training(model, optimizer), batches, 3, CPU))
     assert [row["lr"] for row in rows] == [0.1, 0.1, 0.1]
 
 
@@ -173,10 +186,13 @@ def test_deterministic_switches_torch_to_deterministic_algorithms():
 
 
 def test_pick_device(monkeypatch):
+    """auto: cuda, else mps (Apple's GPU), else cpu."""
     assert engine.pick_device("cpu") == CPU
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    gpus(monkeypatch, 0)
     assert engine.pick_device("auto") == CPU
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    gpus(monkeypatch, 0, mps=True)
+    assert engine.pick_device("auto") == torch.device("mps")
+    gpus(monkeypatch, 1, mps=True)
     assert engine.pick_device("auto") == torch.device("cuda:0")
     assert engine.pick_device("cuda", local_rank=1) == torch.device("cuda:1")  # torchrun's 2nd
     assert engine.pick_device("cuda:3", local_rank=1) == torch.device("cuda:3")  # as written
@@ -185,7 +201,7 @@ def test_pick_device(monkeypatch):
 def test_checkpoint_rebuilds_the_model_with_weights_only(tmp_path):
     cfg = compose_job("train", ["model=cnn", "model.dropout=${optimizer.weight_decay}"])
     data = instantiate(cfg.data)
-    model, _, _ = engine.build(cfg, data, CPU)
+    model = engine.build(cfg, data, CPU).model
     path = tmp_path / engine.CHECKPOINT
     engine.save_checkpoint(path, model, cfg.model, data)
 
@@ -260,7 +276,7 @@ def test_a_checkpoint_missing_its_parts_is_refused(tmp_path):
 def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     cfg = compose_job("train", [])
     data = instantiate(cfg.data)
-    model, _, _ = engine.build(cfg, data, CPU)
+    model = engine.build(cfg, data, CPU).model
     path = tmp_path / engine.CHECKPOINT
     engine.save_checkpoint(path, model, cfg.model, data)
     before = path.read_bytes()
@@ -303,7 +319,7 @@ def test_deterministic_reaches_torch(tmp_path):
 
 def test_the_log_tells_the_model_device_and_every_epoch(trained_run):
     messages = log_messages(trained_run / "train.log")
-    assert "Training MLP for 2 epochs on cpu" in messages
+    assert "Training MLP for 2 epochs on cpu, precision 32" in messages
     rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
     for row in rows:
         scores = "  ".join(f"{name} {float(row[name]):.4f}" for name in list(row)[1:])

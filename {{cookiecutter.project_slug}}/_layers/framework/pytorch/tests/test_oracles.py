@@ -36,7 +36,9 @@ Interrupted = module("harness.errors").Interrupted
 # A run whose best epochs are in the middle: debug=fast (256 training samples) in batches of 16
 # for 5 epochs, the learning rate rising (cosine from 0.01 towards eta_min=0.1): it learns, then
 # overshoots. With seed 6 the highest val_acc (epoch 2) and the lowest val_loss (epoch 3) are
-# two epochs, neither the first nor the last; the tests check that they still are.
+# two epochs, neither the first nor the last; the tests check that they still are. Early
+# stopping watches val_acc too, without stopping the run: its state after epoch 5 (no better
+# val_acc for 3 epochs) is one that a resumed run has only if it restored it.
 RISING = (
     "seed=6",
     "trainer.max_epochs=5",
@@ -45,6 +47,9 @@ RISING = (
     "scheduler=cosine",
     "+scheduler.eta_min=0.1",
     "logger=csv",
+    "trainer.early_stopping.monitor=val_acc",
+    "trainer.early_stopping.mode=max",
+    "trainer.early_stopping.patience=10",
 )
 EPOCHS = 5
 # debug=fast keeps the first 256 training samples (data.limit)
@@ -60,7 +65,7 @@ def tapped_training():
     epochs: list[list[dict]] = []
     original = engine.train_one_epoch
 
-    def recorded(model, batches, optimizer, device):
+    def recorded(model, batches, steps, device):
         random.random()  # (python's generator)
         np.random.random()  # (numpy's)
         epoch: list[dict] = []
@@ -76,7 +81,7 @@ def tapped_training():
                 epoch.append({"x": x.cpu().clone(), "y": y.cpu().clone(), "weights": weights})
                 yield x, y
 
-        return original(model, taken(), optimizer, device)
+        return original(model, taken(), steps, device)
 
     engine.train_one_epoch = recorded
     try:
@@ -258,7 +263,8 @@ def test_a_resumed_run_holds_bit_for_bit_what_the_run_without_a_stop_holds(
     assert resumed["epoch"] == expected["epoch"] == EPOCHS
     assert resumed["scheduler"] is not None  # (scheduler=cosine)
     assert {"python", "numpy", "torch"} <= set(resumed["random_state"])
-    for entry in ("state_dict", "optimizer", "scheduler", "best", "random_state"):
+    assert resumed["early_stopping"]["wait"] == 3  # no better val_acc since epoch 2
+    for entry in ("state_dict", "optimizer", "scheduler", "best", "random_state", "early_stopping"):
         assert_same(resumed[entry], expected[entry], f"last.pt[{entry!r}]")
     assert_same(resumed, expected, "last.pt")  # and nothing else differs
     assert_same(

@@ -22,6 +22,8 @@ from .harness.errors import RunError
 from .harness.features import Features
 from .lit_module import Classifier
 
+log = logging.getLogger(__name__)
+
 # the best epoch's checkpoint in the run folder (configs/callbacks/model_checkpoint.yaml names
 # it), which `evaluate ckpt_path=...` reads
 CHECKPOINT = "checkpoint.ckpt"
@@ -39,9 +41,10 @@ def quiet_lightning() -> None:
 
     `import lightning` gives the "lightning" logger a console handler of its own, on top of the
     root logger's handlers that Hydra set up (console and the run's log file): every Lightning
-    message would print twice. Two warnings say nothing to a user: the run folder already holds
-    Hydra's files when the first checkpoint lands there, and Lightning 2.6 calls a torch API
-    that torch itself deprecated. Its tip to install a cloud logger is left out too.
+    message would print twice. Three warnings say nothing to a user: the run folder already
+    holds Hydra's files when the first checkpoint lands there, Lightning 2.6 calls a torch API
+    that torch itself deprecated, and its model summary guesses sizes in float32 under a mixed
+    precision. Its tip to install a cloud logger is left out too.
     """
     logging.getLogger("lightning").handlers.clear()
     # Lightning 2.6 advertises a cloud logger at every start; the tracker is the `logger` group
@@ -52,6 +55,7 @@ def quiet_lightning() -> None:
     )
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+    warnings.filterwarnings("ignore", message=r"Precision .* is not supported by the model summary")
 
 
 def no_cloud_tip(record: logging.LogRecord) -> bool:
@@ -107,6 +111,19 @@ def evaluate(trainer: L.Trainer, model, datamodule, ckpt_path=None) -> dict[str,
         )  # fmt: skip
     metrics = trainer.test(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)[0]
     return {name: float(value) for name, value in metrics.items()}
+
+
+def stop_reason(trainer: L.Trainer, epochs: int) -> dict:
+    """Why and when training ended, for summary.json (and the log, for early stopping)."""
+    stopper, last = trainer.early_stopping_callback, trainer.current_epoch
+    if stopper is None or not stopper.stopped_epoch:
+        return {"epoch": last, "by": "max_epochs", "reason": f"trained {epochs} epochs"}
+    reason = (
+        f"{stopper.monitor} had not improved on its best, {float(stopper.best_score):.4f}, by "
+        f"more than {abs(stopper.min_delta):g} for {stopper.wait_count} epochs"
+    )
+    log.info("Early stopping after epoch %d: %s", last, reason)
+    return {"epoch": last, "by": "early_stopping", "reason": reason}
 
 
 def predict_proba(trainer: L.Trainer, model, batches) -> np.ndarray:

@@ -18,6 +18,8 @@ class Classifier(L.LightningModule):
     checkpoint rebuilds the network by itself (from models.py only) and loads with
     `torch.load(..., weights_only=True)`. `classes` is the label of each class index,
     `feature_names` the name of each feature of a flattened sample (None: the data had none).
+    `compile` (model.compile) compiles the network for training; it is not saved, so that a
+    checkpoint loads into an uncompiled model.
     """
 
     def __init__(
@@ -28,6 +30,7 @@ class Classifier(L.LightningModule):
         optimizer: dict,
         scheduler: dict | None = None,
         feature_names: list[str] | None = None,
+        compile: bool | str = False,
     ):
         super().__init__()
         # named explicitly rather than read from this frame, which Lightning would otherwise do
@@ -42,6 +45,7 @@ class Classifier(L.LightningModule):
             }
         )
         self.net = models.build(model, input_shape, len(classes))
+        models.compile_in_place(self.net, compile)
 
     @classmethod
     def from_config(cls, cfg: DictConfig, data: Splits) -> "Classifier":
@@ -52,7 +56,8 @@ class Classifier(L.LightningModule):
 
         shape, classes = list(data.input_shape), list(data.classes)
         optimizer, scheduler = plain(cfg.optimizer), plain(cfg.scheduler)
-        return cls(plain(cfg.model), shape, classes, optimizer, scheduler, data.feature_names)
+        model, compiled = models.network_config(plain(cfg.model)), cfg.model.get("compile", False)
+        return cls(model, shape, classes, optimizer, scheduler, data.feature_names, compiled)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

@@ -5,8 +5,15 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from .harness.config_schemas import at_least, checked, register_shared, store
-from .harness.devices import gpu_problem, mps_available
+from .harness.config_schemas import (
+    at_least,
+    checked,
+    one_of,
+    positive,
+    register_shared,
+    store,
+)
+from .harness.devices import gpu_problem, mps_available, precision_problem
 from .harness.torch_schemas import register_torch
 
 # trainer.accelerator of lightning.Trainer: "gpu" is "cuda", or "mps" on a Mac
@@ -58,6 +65,13 @@ def device_indices(devices: Any) -> list[int] | None:
         return None
 
 
+def precision_on_accelerator(name: str, value: Any, node: DictConfig, launch_dir) -> str | None:
+    """trainer.precision: one of devices.PRECISIONS, and one that trainer.accelerator runs."""
+    accelerator = str(node.get("accelerator", "auto"))
+    kind = "auto" if accelerator == "gpu" else accelerator  # gpu: CUDA, else Apple's GPU
+    return precision_problem(name, value, kind, "trainer.accelerator")
+
+
 @dataclass
 class Trainer:
     """The arguments of lightning.Trainer that configs/trainer/ sets; add another one with
@@ -69,6 +83,10 @@ class Trainer:
     devices: Any = 1  # a number, a list of device indices, or "auto"
     num_nodes: int = at_least(1, 1)
     max_epochs: int = at_least(1, 20)
+    precision: str = checked("32", precision_on_accelerator)  # 32, bf16-mixed or 16-mixed
+    accumulate_grad_batches: int = at_least(1, 1)
+    gradient_clip_val: float | None = positive(None)
+    gradient_clip_algorithm: str = one_of("norm", ("norm", "value"))
     deterministic: Any = False  # true, false or "warn"
     logger: bool = False
 

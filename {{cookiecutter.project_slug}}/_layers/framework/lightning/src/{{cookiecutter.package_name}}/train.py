@@ -53,12 +53,14 @@ def train(cfg: DictConfig) -> dict[str, float]:
         # a signal waits until the epoch's row is written
         trainer = engine.make_trainer(cfg, out, on_epoch=stop.holding_call(run.epoch))
         trainer.fit(model, datamodule=datamodule, ckpt_path=resumed, weights_only=True)
+        # why training ended, for summary.json (before testing reloads the callbacks' state)
+        stopped = engine.stop_reason(trainer, epochs)
         # test the best checkpoint (the first ModelCheckpoint's), if any
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else None
         test = engine.evaluate(trainer, model, datamodule, ckpt_path=best or None)
 
         # metrics.json: the last epoch's validation metrics and the test metrics
-        return run.finish(test, [out / engine.CHECKPOINT])
+        return run.finish(test, [out / engine.CHECKPOINT], stopped=stopped)
 
 
 def check_metric_names(cfg: DictConfig, metrics) -> None:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .harness.errors import RunError
+from .harness.torch_schemas import COMPILE_MODES
 
 
 class MLP(nn.Module):
@@ -85,9 +86,23 @@ def check_plain(value, where: str) -> None:
             check_plain(item, where)
 
 
+def network_config(config: Mapping) -> dict:
+    """A model config without `compile`, which says how the network runs, not what it is:
+    what a checkpoint keeps, so that a compiled model's loads into an uncompiled one."""
+    return {key: value for key, value in config.items() if key != "compile"}
+
+
+def compile_in_place(network: nn.Module, setting) -> None:
+    """torch.compile the network for training when `setting` (model.compile) asks for it.
+    In place (nn.Module.compile): its state_dict keeps its plain names, no `_orig_mod.`."""
+    if setting is True or setting in COMPILE_MODES:
+        network.compile(mode=None if setting is True else setting)
+
+
 def build(config: Mapping, input_shape, num_classes: int) -> nn.Module:
-    """The network named by `config["_target_"]`, called with the other keys as arguments."""
-    settings = dict(config)
+    """The network named by `config["_target_"]`, called with the other keys as arguments
+    (but `compile`: compile_in_place)."""
+    settings = network_config(config)
     target = settings.pop("_target_", None)
     allowed = models()
     name = target.removeprefix(f"{__name__}.") if isinstance(target, str) else None

@@ -6,6 +6,7 @@ import logging
 import math
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,11 @@ from torch.utils.data import DataLoader
 from . import models
 from .data import Splits
 from .harness import checkpoints, console, distributed
+from .harness.early_stopping import EarlyStopping
 from .harness.errors import RunError
 from .harness.features import Features
 from .harness.results import write_atomically
+from .harness.steps import Steps, autocast
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +47,54 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    """`auto` is cuda when available, else cpu; `cuda` is this process's GPU under torchrun."""
+    """`auto` is cuda when available, else mps (Apple's GPU), else cpu; `cuda` is this
+    process's GPU under torchrun."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
+        if name == "cpu" and torch.backends.mps.is_available():
+            name = "mps"
     if name == "cuda":
         name = f"cuda:{local_rank}"
     return torch.device(name)
 
 
-def build(cfg: DictConfig, data: Splits, device: torch.device) -> tuple:
-    """The model (on `device`), its optimizer and learning-rate scheduler (or None)."""
+@dataclass
+class Training:
+    """What a run trains and how: the model, its optimizer and learning-rate scheduler (or
+    None), its optimizer steps (precision, accumulation, clipping) and early stopping (or None)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    steps: Steps
+    early_stopping: EarlyStopping | None
+
+
+def build(cfg: DictConfig, data: Splits, device: torch.device) -> Training:
+    """The model (on `device`, compiled when model.compile says so) and how it trains."""
     model_config = OmegaConf.to_container(cfg.model, resolve=True)
     model = models.build(model_config, data.input_shape, data.num_classes).to(device)
+    models.compile_in_place(model, model_config.get("compile", False))
     optimizer = instantiate(cfg.optimizer)(model.parameters())
     scheduler = instantiate(cfg.scheduler)(optimizer) if cfg.scheduler else None
-    return model, optimizer, scheduler
+    stopping = cfg.trainer.get("early_stopping")
+    stopper = EarlyStopping(**stopping) if stopping else None
+    steps = Steps(model, optimizer, device, cfg.trainer)
+    return Training(model, optimizer, scheduler, steps, stopper)
 
 
-def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) -> dict[str, float]:
-    """One pass over this process's training batches; the metrics cover every process."""
+def train_one_epoch(
+    model: nn.Module, batches: DataLoader, steps: Steps, device
+) -> dict[str, float]:
+    """One pass over this process's training batches, optimizer steps as `steps` makes them
+    (harness/steps.py: precision, accumulation, clipping); the metrics cover every process."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for x, y in batches:
         x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        logits = model(x)
-        loss = nn.functional.cross_entropy(logits, y)
+        with steps.autocast():
+            logits = model(x)
+            loss = nn.functional.cross_entropy(logits, y)
         batch_loss = loss.item()
         # stop before the step, the weights still good; in every process if one diverged
         if distributed.any_process(not math.isfinite(batch_loss)):
@@ -77,65 +102,80 @@ def train_one_epoch(model: nn.Module, batches: DataLoader, optimizer, device) ->
                 f"the training loss is {batch_loss} after {seen} samples of this epoch: "
                 "training diverged (try a lower optimizer.lr); the run stopped"
             )
-        loss.backward()
-        optimizer.step()
+        steps.backward(loss)
         total_loss += batch_loss * len(y)
         correct += (logits.argmax(dim=1) == y).sum().item()
         seen += len(y)
+    steps.end_epoch()  # a step for the batches left over by accumulate_grad_batches
     total_loss, correct, seen = distributed.sum_over_processes(total_loss, correct, seen)
     return {"train_loss": total_loss / seen, "train_acc": correct / seen}
 
 
-def evaluate(model: nn.Module, batches: DataLoader, device, split: str) -> dict[str, float]:
+def evaluate(
+    model: nn.Module, batches: DataLoader, device, split: str, precision: str = "32"
+) -> dict[str, float]:
     """Mean loss and accuracy over `batches`, as {split}_loss and {split}_acc."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
-    with torch.no_grad():
+    with torch.no_grad(), autocast(device, precision):
         for x, y in batches:
             x, y = x.to(device), y.to(device)
-            logits = model(x)
+            logits = model(x).float()
             total_loss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
             correct += (logits.argmax(dim=1) == y).sum().item()
             seen += len(y)
     return {f"{split}_loss": total_loss / seen, f"{split}_acc": correct / seen}
 
 
-def predict_proba(model: nn.Module, batches: DataLoader, device) -> np.ndarray:
+def predict_proba(model: nn.Module, batches: DataLoader, device, precision="32") -> np.ndarray:
     """Class probabilities (softmax) of the samples of `batches` (samples alone, no labels), in
     order: one row per sample, one column per class index."""
     model.eval()
-    with torch.no_grad():
-        parts = [torch.softmax(model(x.to(device)), dim=1).cpu() for (x,) in batches]
+    with torch.no_grad(), autocast(device, precision):
+        parts = [torch.softmax(model(x.to(device)).float(), dim=1).cpu() for (x,) in batches]
     return torch.cat(parts).numpy()
 
 
-def fit(
-    model, batches: dict, optimizer, scheduler, epochs: int, device, done: int = 0
-) -> Iterator[dict]:
+def fit(training: Training, batches: dict, epochs: int, device, done: int = 0) -> Iterator[dict]:
     """Train up to epoch `epochs`, from epoch `done` + 1 (`done` epochs are in the weights),
     yielding each epoch's metrics: its number, the learning rate it used, the training and
-    the validation metrics (each process validates on all of it)."""
+    the validation metrics (each process validates on all of it). Early stopping ends it
+    after the epoch it judges the last (its row yielded, so that its checkpoints are saved)."""
+    model, optimizer, scheduler = training.model, training.optimizer, training.scheduler
     trained = distributed.wrap(model, device)
     sampler = batches["train"].sampler
+    precision = training.steps.precision
     for epoch in range(done + 1, epochs + 1):
         if hasattr(sampler, "set_epoch"):  # DistributedSampler: another shuffle each epoch
             sampler.set_epoch(epoch)
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
         shown = console.progress(batches["train"], f"epoch {epoch}/{epochs}")  # at a terminal
-        row |= train_one_epoch(trained, shown, optimizer, device)
-        row |= evaluate(model, batches["val"], device, split="val")
+        row |= train_one_epoch(trained, shown, training.steps, device)
+        row |= evaluate(model, batches["val"], device, split="val", precision=precision)
         if scheduler is not None:
             scheduler.step()
         scores = "  ".join(f"{name} {value:.4f}" for name, value in row.items() if name != "epoch")
         log.info("epoch %d/%d  %s", epoch, epochs, scores)
+        stop = training.early_stopping is not None and training.early_stopping.update(row)
         yield row
+        if stop:
+            log.info("Early stopping after epoch %d: %s", epoch, training.early_stopping.reason)
+            return
+
+
+def stop_reason(training: Training, last_epoch: int, epochs: int) -> dict:
+    """Why and when training ended, for summary.json."""
+    stopper = training.early_stopping
+    if stopper is not None and stopper.reason is not None:
+        return {"epoch": last_epoch, "by": "early_stopping", "reason": stopper.reason}
+    return {"epoch": last_epoch, "by": "max_epochs", "reason": f"trained {epochs} epochs"}
 
 
 def model_state(model: nn.Module, model_cfg: DictConfig, data: Splits) -> dict:
     """Weights plus what rebuilds the model and names its classes and features, in plain
-    types that `weights_only=True` loads."""
+    types that `weights_only=True` loads (a compiled model's as an uncompiled one's)."""
     return {
-        "model_config": OmegaConf.to_container(model_cfg, resolve=True),
+        "model_config": models.network_config(OmegaConf.to_container(model_cfg, resolve=True)),
         "input_shape": list(data.input_shape),
         "classes": list(data.classes),
         "feature_names": data.feature_names,
@@ -157,14 +197,18 @@ def epochs_on_disk(folder: Path) -> int | None:
     return int(checkpoints.read(path, "resume")["epoch"]) if path.is_file() else None
 
 
+def stopping_state(stopper: EarlyStopping | None) -> dict | None:
+    return None if stopper is None else stopper.state_dict()
+
+
 class Checkpoints:
     """A run's two checkpoints in its run folder `out`: the best epoch's (CHECKPOINT, by the
     metric of trainer.checkpoint) and the last epoch's (LAST_CHECKPOINT), saved after each
     epoch; `restore` continues from a last checkpoint."""
 
-    def __init__(self, out: Path, cfg: DictConfig, data: Splits, model, optimizer, scheduler):
-        self.out, self.cfg, self.data = out, cfg, data
-        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+    def __init__(self, out: Path, cfg: DictConfig, data: Splits, training: Training):
+        self.out, self.cfg, self.data, self.training = out, cfg, data, training
+        self.model = training.model
         self.best = None  # the best value so far of trainer.checkpoint.monitor
 
     def save(self, row: dict) -> None:
@@ -177,12 +221,15 @@ class Checkpoints:
         ):
             self.best = value
             save_checkpoint(self.out / CHECKPOINT, self.model, self.cfg.model, self.data)
+        training = self.training
         state = model_state(self.model, self.cfg.model, self.data) | {
             "epoch": row["epoch"],
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "optimizer": training.optimizer.state_dict(),
+            "scheduler": None if training.scheduler is None else training.scheduler.state_dict(),
             "best": self.best,
             "random_state": checkpoints.random_state(),
+            "grad_scaler": training.steps.state_dict(),
+            "early_stopping": stopping_state(training.early_stopping),
         }
         write_atomically(self.out / LAST_CHECKPOINT, lambda file: checkpoints.save(state, file))
 
@@ -193,14 +240,19 @@ class Checkpoints:
         return load_checkpoint(path, device)[0] if path.is_file() else self.model
 
     def restore(self, path: Path) -> int:
-        """The weights, optimizer, scheduler, best value and random generators as they were
-        after the epoch of the last checkpoint at `path`; that epoch."""
-        state = checkpoints.read(path, "resume")
+        """The weights, optimizer, scheduler, gradient scaler, early stopping, best value and
+        random generators as they were after the epoch of the last checkpoint at `path`; that
+        epoch. (A checkpoint from before scalers and early stopping were saved starts those
+        afresh.)"""
+        state, training = checkpoints.read(path, "resume"), self.training
         try:
             self.model.load_state_dict(state["state_dict"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            if self.scheduler is not None:
-                self.scheduler.load_state_dict(state["scheduler"])
+            training.optimizer.load_state_dict(state["optimizer"])
+            if training.scheduler is not None:
+                training.scheduler.load_state_dict(state["scheduler"])
+            training.steps.load_state_dict(state.get("grad_scaler"))
+            if training.early_stopping is not None and state.get("early_stopping"):
+                training.early_stopping.load_state_dict(state["early_stopping"])
             checkpoints.restore_random_state(state["random_state"])
             self.best = state["best"]
             return int(state["epoch"])

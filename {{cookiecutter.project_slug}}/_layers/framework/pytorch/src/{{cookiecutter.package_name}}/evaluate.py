@@ -33,7 +33,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     data = contract.run_data(cfg, checkpoint, classes)
     batches = make_loaders(data, cfg.loader)
     log.info("Checkpoint: %s", checkpoint)
-    return results.save(engine.evaluate(model, batches["test"], device, split="test"))
+    precision = cfg.trainer.precision  # 32, unless trainer.precision=bf16-mixed is given
+    return results.save(engine.evaluate(model, batches["test"], device, "test", precision))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def predict(cfg: DictConfig) -> Path:
     else:  # the file's columns checked against the features the model was trained on
         x = load_rows(rows, features, "input")
     log.info("Checkpoint: %s", checkpoint)
-    proba = engine.predict_proba(model, make_loader(cfg.loader, x), device)
+    proba = engine.predict_proba(model, make_loader(cfg.loader, x), device, cfg.trainer.precision)
     return results.save_predictions(classes, proba)
 
 

@@ -6,8 +6,15 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from .harness.config_schemas import at_least, checked, one_of, register_shared, store
-from .harness.devices import gpu_problem
+from .harness.config_schemas import (
+    at_least,
+    checked,
+    one_of,
+    positive,
+    register_shared,
+    store,
+)
+from .harness.devices import gpu_problem, precision_problem
 from .harness.torch_schemas import register_torch
 
 # trainer.device of the training loop (engine.pick_device)
@@ -35,11 +42,32 @@ class BestEpoch:
 
 
 @dataclass
+class EarlyStopping:
+    """trainer.early_stopping (harness/early_stopping.py), Lightning's EarlyStopping's names."""
+
+    monitor: str = "val_loss"
+    mode: str = one_of("min", ("min", "max"))
+    patience: int = at_least(0, 5)
+    min_delta: float = at_least(0, 0.0)
+
+
+def precision_on_device(name: str, value: Any, node: DictConfig, launch_dir) -> str | None:
+    """trainer.precision: one of PRECISIONS, and one that trainer.device can run."""
+    device = str(node.get("device", "auto"))
+    return precision_problem(name, value, device.partition(":")[0], "trainer.device")
+
+
+@dataclass
 class Trainer:
-    """The training loop of engine.py."""
+    """The training loop of engine.py; the names and meanings of lightning.Trainer's."""
 
     max_epochs: int = at_least(1, 20)
     device: str = checked("auto", device_problem)  # auto, cpu, cuda, cuda:N or mps
+    precision: str = checked("32", precision_on_device)  # 32, bf16-mixed or 16-mixed
+    accumulate_grad_batches: int = at_least(1, 1)
+    gradient_clip_val: float | None = positive(None)
+    gradient_clip_algorithm: str = one_of("norm", ("norm", "value"))
+    early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     deterministic: bool = False
     checkpoint: BestEpoch = field(default_factory=BestEpoch)
 

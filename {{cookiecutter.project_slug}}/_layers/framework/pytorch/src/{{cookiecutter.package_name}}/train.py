@@ -53,27 +53,43 @@ def train(cfg: DictConfig) -> dict[str, float]:
         run.bind(data)  # contract.json: the run's data, split and model, for good
         sampler = distributed.train_sampler(len(data.y_train), world, cfg.seed)
         batches = make_loaders(data, cfg.loader, train_sampler=sampler)
-        model, optimizer, scheduler = engine.build(cfg, data, device)
-        saved = engine.Checkpoints(out, cfg, data, model, optimizer, scheduler)
-        done = saved.restore(resumed) if resumed else 0
+        # the model, optimizer, scheduler, precision, clipping, accumulation, early stopping
+        training = engine.build(cfg, data, device)
+        saved = engine.Checkpoints(out, cfg, data, training)
+        done = last = saved.restore(resumed) if resumed else 0
         where = f"{device} x {world.size} processes" if world.size > 1 else device
-        log.info("Training %s for %d epochs on %s", type(model).__name__, epochs, where)
+        name = type(training.model).__name__
+        log.info(
+            "Training %s for %d epochs on %s, precision %s",
+            name,
+            epochs,
+            where,
+            training.steps.precision,
+        )
 
-        for epoch in engine.fit(model, batches, optimizer, scheduler, epochs, device, done):
+        for epoch in engine.fit(training, batches, epochs, device, done):
             with stop.held():  # a signal waits until the epoch's row and checkpoints are written
                 run.epoch(epoch)  # metrics.csv and the tracker, in the main process
                 if world.is_main:  # the other processes hold the same model
                     saved.save(epoch)  # the best epoch's checkpoint and the last one
-        test = engine.evaluate(saved.best_model(), batches["test"], device, split="test")
-        # metrics.json: the last epoch's validation metrics and the test metrics
-        return run.finish(test, [out / engine.CHECKPOINT])
+            last = epoch["epoch"]
+        precision = training.steps.precision
+        test = engine.evaluate(saved.best_model(), batches["test"], device, "test", precision)
+        # metrics.json: the last epoch's validation metrics and the test metrics; summary.json
+        # also says why training ended (early stopping or max_epochs)
+        stopped = engine.stop_reason(training, last, epochs)
+        return run.finish(test, [out / engine.CHECKPOINT], stopped=stopped)
 
 
 def check_metric_names(cfg: DictConfig, metrics) -> None:
-    """optimized_metric and trainer.checkpoint.monitor name metrics the run reports."""
+    """optimized_metric, trainer.checkpoint.monitor and trainer.early_stopping.monitor name
+    metrics the run reports."""
     results.check_metric_name("optimized_metric", cfg.optimized_metric, results.reported(metrics))
     logged = [f"{split}_{metric}" for split in ("train", "val") for metric in metrics]
     results.check_metric_name("trainer.checkpoint.monitor", cfg.trainer.checkpoint.monitor, logged)
+    if cfg.trainer.early_stopping:
+        monitor = cfg.trainer.early_stopping.monitor
+        results.check_metric_name("trainer.early_stopping.monitor", monitor, logged)
 
 
 if __name__ == "__main__":

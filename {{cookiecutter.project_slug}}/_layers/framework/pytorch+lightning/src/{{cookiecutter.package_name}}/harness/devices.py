@@ -1,7 +1,8 @@
-"""Whether this machine has the GPUs a run asks for, checked when the config is composed (the
-trainer schemas of schemas.py call it), so that a missing GPU is one line before the run
-starts: a torch built without CUDA, no GPU seen, fewer GPUs than asked for, no Apple GPU. torch
-is imported only here, and only when a GPU is asked for."""
+"""Whether this machine has the GPUs a run asks for, and can run the precision it asks for,
+checked when the config is composed (the trainer schemas of schemas.py call it), so that each
+is one line before the run starts: a torch built without CUDA, no GPU seen, fewer GPUs than
+asked for, no Apple GPU, float16 autocast on a CPU. torch is imported only here, and only when
+a GPU or a mixed precision is asked for."""
 
 from collections.abc import Callable
 
@@ -32,3 +33,39 @@ def gpu_problem(
     there = "cuda:0" if count == 1 else f"cuda:0 to cuda:{count - 1}"
     gpus = f"{count} CUDA GPU{'s' if count > 1 else ''} ({there})"
     return f"{given}: this machine has {gpus}; {fewer(count)}"
+
+
+# trainer.precision, in Lightning's names: 32 (float32, "32-true" too) or an autocast one
+PRECISIONS = ("32", "32-true", "bf16-mixed", "16-mixed")
+
+
+def device_kind(kind: str) -> str:
+    """cuda, mps or cpu for a device kind; `auto` is what it picks here: cuda, then mps."""
+    if kind != "auto":
+        return kind
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu"
+
+
+def precision_problem(name: str, value, kind: str, device_key: str) -> str | None:
+    """Whether trainer.precision `value` is known and runs on the device kind `kind` (cpu,
+    cuda, mps or auto) that `device_key` asks for: float16 autocast needs a GPU, bfloat16 a GPU
+    that has it (on a CPU it runs)."""
+    value = str(value)
+    if value not in PRECISIONS:
+        return f"{name}: {value!r} is not one of 32, bf16-mixed, 16-mixed"
+    if value in ("32", "32-true") or kind not in ("auto", "cpu", "cuda", "mps"):
+        return None
+    kind = device_kind(kind)
+    if value == "16-mixed" and kind == "cpu":
+        return (
+            f"{name}=16-mixed: float16 autocast needs a GPU, and {device_key} is the CPU "
+            "here; use bf16-mixed or 32"
+        )
+    if value == "bf16-mixed" and kind == "cuda":
+        import torch
+
+        if torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
+            return f"{name}=bf16-mixed: this GPU has no bfloat16; use 16-mixed or 32"
+    return None

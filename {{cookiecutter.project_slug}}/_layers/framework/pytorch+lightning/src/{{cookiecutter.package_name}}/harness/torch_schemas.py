@@ -1,8 +1,18 @@
-"""Typed schemas of the torch frameworks' optimizer and loader configs (see config_schemas.py)."""
+"""Typed schemas of the torch frameworks' optimizer and loader configs, and the check of
+model.compile (see config_schemas.py)."""
 
 from dataclasses import dataclass
 
-from .config_schemas import Range, at_least, positive, ranged, store
+from .config_schemas import Range, at_least, positive, ranged, run_setting, store
+
+# model.compile: false, true (torch.compile's default mode) or one of its modes
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def compile_problem(name: str, value, node, launch_dir) -> str | None:
+    if isinstance(value, bool) or value in COMPILE_MODES:
+        return None
+    return f"{name}: {value!r} is not one of false, true, {', '.join(COMPILE_MODES)}"
 
 
 @dataclass
@@ -32,3 +42,4 @@ def register_torch() -> None:
     store("optimizer", "adam", Adam)
     store("optimizer", "sgd", SGD)
     store("loader", "default", Loader)
+    run_setting("model", "compile", compile_problem)  # read by models.compile_in_place
