@@ -136,7 +136,7 @@ def training_options_section(
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for framework, times in options.items():
-        options_measured = sorted({name.rsplit(" ", 1)[0] for name in times}, key=list(times).index)
+        options_measured = list(dict.fromkeys(name.rsplit(" ", 1)[0] for name in times))
         epoch = {o: (times[f"{o} 11"] - times[f"{o} 1"]) / 10 for o in options_measured}
         for option in options_measured:
             lines.append(
@@ -145,6 +145,24 @@ def training_options_section(
                 f"{epoch[option] / epoch['32']:.2f}x |"
             )
     return [*lines, ""]
+
+
+def run_record_section(cost: dict[str, float], measured: str | None) -> list[str]:
+    return [
+        "## The record that makes a run again",
+        "",
+        "What a run writes so that it can be made again (`harness/provenance.py`), timed in the",
+        "pytorch project's environment: at the start, environment.txt (every installed",
+        "distribution) and, in a git work tree with a changed file, the commit and code.patch;",
+        "at the end, the machine's facts (summary.json). Medians of 21 calls; no network call.",
+        *([f"Measured {measured}, apart from the other sections.", ""] if measured else [""]),
+        "| part | ms | <= 50 ms |",
+        "| --- | ---: | --- |",
+        f"| start: environment.txt, git commit, code.patch | {cost['start_ms']:.1f} | "
+        f"{verdict(cost['start_ms'] + cost['end_ms'], 50)} |",
+        f"| end: the machine | {cost['end_ms']:.2f} | |",
+        "",
+    ]
 
 
 def trackers_section(trackers: dict[str, dict[str, float]]) -> list[str]:
@@ -430,6 +448,13 @@ def write_report(results: dict, docs: Path) -> None:
                 results.get("remeasured", {}).get("training_options"),
             )
             if "training_options" in results
+            else []
+        ),
+        *(
+            run_record_section(
+                results["run_record"], results.get("remeasured", {}).get("run_record")
+            )
+            if "run_record" in results
             else []
         ),
         *tests_section(results["tests"], results.get("template_tests")),

@@ -11,6 +11,8 @@ import datetime
 import json
 import os
 import platform
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -180,6 +182,44 @@ def bench_training_options(bins: dict[str, Path], repeats: int) -> dict[str, dic
     return results
 
 
+# times, in the project's own environment, what a run writes to be made again
+# (harness/provenance.py): at its start, in a git work tree with a changed file, and at its end
+RUN_RECORD = """
+import pathlib, statistics, sys, tempfile, time
+import torch
+from my_project.harness import provenance
+code, out = pathlib.Path(sys.argv[1]), pathlib.Path(tempfile.mkdtemp())
+def median_ms(call, repeats=21):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+print(median_ms(lambda: provenance.record_start(out, code)), median_ms(provenance.machine))
+"""
+
+
+def bench_run_record(bins: dict[str, Path]) -> dict[str, float]:
+    """What recording a run's environment, code (with a patch) and machine costs, in ms."""
+    project = next((WORK / "pytorch").glob("*/src/my_project")).parents[1]
+    work_tree = WORK / "run_record"
+    empty(work_tree)()
+    shutil.copytree(project, work_tree, dirs_exist_ok=True)
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=b", "-c", "user.email=b@b",
+                                                  "commit", "-q", "-m", "bake"]):  # fmt: skip
+        subprocess.run(["git", *args], cwd=work_tree, check=True)
+    with open(work_tree / "src" / "my_project" / "models.py", "a") as models:
+        models.write("# a change that is not committed\n")
+    code = work_tree / "src" / "my_project"
+    done = subprocess.run(
+        [str(bins["pytorch"] / "python"), "-c", RUN_RECORD, str(code)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    start, end = map(float, done.stdout.split())
+    return {"start_ms": start, "end_ms": end}
+
+
 def bench_trackers(bins: dict[str, Path], repeats: int) -> dict[str, dict[str, float]]:
     """`train debug=fast` with each tracker (`logger=...`), side by side: what a tracker adds
     to a short run. The store is fresh for every run (the first run's set-up, an MLflow store's
@@ -306,6 +346,7 @@ def main() -> None:
         ("train", lambda: bench_train(bins, args.repeats)),
         ("trackers", lambda: bench_trackers(bins, args.repeats)),
         ("training_options", lambda: bench_training_options(bins, max(3, args.repeats // 2))),
+        ("run_record", lambda: bench_run_record(bins)),
         ("tests", lambda: bench_generated_tests(bins, args.repeats)),
         ("multirun", lambda: bench_multirun(bins["pytorch"], max(3, args.repeats // 2))),
         ("launchers", lambda: bench_launchers(bins["pytorch"], WORK, 3)),

@@ -1,17 +1,33 @@
 """What every training run leaves besides its model: resolved config, summary.json, learning
 curves, a quiet console when no one watches; the tracker helpers shared by every tracker."""
 
+import hashlib
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
+from importlib import metadata
 
 import pytest
-from conftest import PACKAGE, compose_job, module, options, read_json, run_command
+from conftest import (
+    DISTRIBUTION,
+    PACKAGE,
+    command,
+    compose_job,
+    module,
+    options,
+    read_json,
+    run_cli,
+    run_command,
+    the_run_folder,
+)
 from hydra.utils import instantiate
 
 console = module("harness.console")
 curves = module("harness.curves")
+provenance = module("harness.provenance")
 record = module("harness.record")
 summary = module("harness.summary")
 tracking = module("harness.tracking")
@@ -36,22 +52,102 @@ def test_summary_holds_the_final_metrics_seed_duration_and_versions(trained_run)
     assert found["versions"]["python"] == ".".join(map(str, sys.version_info[:3]))
     assert found["versions"]["hydra-core"].startswith("1.3")  # a dependency, from the metadata
     assert found["versions"]["omegaconf"].startswith("2.")
-    assert set(found["git"]) == {"commit", "dirty"}
+    assert set(found["git"]) == {"commit", "dirty", "patch"}
+
+
+def git(folder, *args) -> str:
+    done = subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def test_git_state_names_the_commit_and_sees_a_changed_file(tmp_path):
-    def git(*args):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    assert summary.git_state(tmp_path) == {"commit": None, "dirty": None}  # not a repository
-    git("init", "-q")
+    assert provenance.git_state(tmp_path) == {"commit": None, "dirty": None}  # no repository
+    git(tmp_path, "init", "-q")
     (tmp_path / "a.py").write_text("x = 1\n")
-    git("add", "a.py")
-    git("-c", "user.name=t", "-c", "user.email=t@t.t", "commit", "-q", "-m", "first")
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True)
-    assert summary.git_state(tmp_path) == {"commit": head.stdout.decode().strip(), "dirty": False}
+    git(tmp_path, "add", "a.py")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t.t", "commit", "-q", "-m", "first")
+    head = git(tmp_path, "rev-parse", "HEAD")
+    assert provenance.git_state(tmp_path) == {"commit": head, "dirty": False}
     (tmp_path / "a.py").write_text("x = 2\n")
-    assert summary.git_state(tmp_path)["dirty"] is True
+    assert provenance.git_state(tmp_path)["dirty"] is True
+
+
+def test_changed_code_is_a_patch_that_git_apply_puts_back(tmp_path):
+    """A project in git whose files changed since its commit: code.patch, applied to a clean
+    checkout of that commit, gives the changed files back byte for byte (the binary one too);
+    clean code has no patch. The lockfile's hash is that of its bytes."""
+    project, out = tmp_path / "project", tmp_path / "run"
+    package = project / "src" / "pkg"
+    package.mkdir(parents=True)
+    out.mkdir()
+    (package / "model.py").write_text("width = 64\n")
+    (project / "data.bin").write_bytes(bytes(range(256)))
+    (project / "uv.lock").write_text("version = 1\n")
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@t.t", "commit", "-q", "-m", "first")
+    clean = provenance.record_start(out, package)
+    assert clean["git"]["dirty"] is False and clean["git"]["patch"] is None
+    assert not (out / provenance.PATCH).exists()
+    lock = hashlib.sha256(b"version = 1\n").hexdigest()
+    assert clean["environment"]["lockfile"] == {"file": "uv.lock", "sha256": lock}
+
+    (package / "model.py").write_text("width = 128\n")
+    (project / "data.bin").write_bytes(bytes(reversed(range(256))))
+    changed = {path: path.read_bytes() for path in (package / "model.py", project / "data.bin")}
+    found = provenance.record_start(out, package)
+    assert found["git"] == {"commit": git(project, "rev-parse", "HEAD"), "dirty": True,
+                            "patch": provenance.PATCH}  # fmt: skip
+    git(project, "checkout", "-q", "--", ".")  # the commit's files again
+    assert (package / "model.py").read_text() == "width = 64\n"
+    git(project, "apply", str(out / provenance.PATCH))
+    assert {path: path.read_bytes() for path in changed} == changed
+
+
+def test_environment_txt_is_what_pip_lists(trained_run):
+    """Every distribution pip lists, at pip's version, and the count in summary.json."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+
+    def normalized(name: str) -> str:  # PEP 503, as pip compares names
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pip = {normalized(item["name"]): item["version"] for item in json.loads(listed.stdout)}
+    lines = (trained_run / provenance.ENVIRONMENT).read_text().splitlines()
+    names = [line.split("==")[0] for line in lines]
+    assert names == sorted(names)  # (by name, as pip freeze lists them)
+    assert dict(line.split("==") for line in lines) == pip
+    assert f"{normalized(DISTRIBUTION)}=={metadata.version(DISTRIBUTION)}" in lines
+    found = read_json(trained_run / record.SUMMARY)
+    assert found["environment"]["distributions"] == len(lines)
+    assert found["environment"]["file"] == provenance.ENVIRONMENT
+
+
+def test_summary_names_the_machine(trained_run):
+    machine = read_json(trained_run / record.SUMMARY)["machine"]
+    assert machine["cpu_count"] == os.cpu_count() and machine["cpu"]
+
+
+def test_the_command_summary_json_gives_makes_the_run_again(trained_run, tmp_path):
+    """Run as summary.json says, from another folder: the same metrics."""
+    reproduce = read_json(trained_run / record.SUMMARY)["reproduce"]
+    assert reproduce["command"] == f"{command('train')} debug=fast"
+    run_cli("train", *shlex.split(reproduce["command"])[1:], cwd=tmp_path)
+    again = read_json(the_run_folder(tmp_path) / "metrics.json")
+    assert again == read_json(trained_run / "metrics.json")
+
+
+def test_reproduce_checks_out_the_commit_and_applies_the_patch():
+    changed = {"commit": "abc123", "dirty": True, "patch": provenance.PATCH}
+    assert provenance.reproduce("x-train", ["seed=3", "tags=[a, b]"], changed) == {
+        "command": "x-train seed=3 'tags=[a, b]'",
+        "code": "git checkout abc123 && git apply <run folder>/code.patch",
+    }
+    clean = {"commit": "abc123", "dirty": False, "patch": None}
+    assert provenance.reproduce("x-train", [], clean)["code"] == "git checkout abc123"
+    assert "code" not in provenance.reproduce("x-train", [], {"commit": None, "patch": None})
 
 
 def test_learning_curves_are_a_png_of_each_metric_per_split(trained_run, tmp_path):

@@ -4,7 +4,10 @@
   run's contract (contract.json: its data, split and model, never changed; contract.py);
 - each epoch, a metrics.csv row and the same metrics in the tracker;
 - at the end, metrics.json (the last epoch's validation metrics and the test metrics),
-  summary.json, learning_curves.png and the tracker's artifacts.
+  summary.json, learning_curves.png and the tracker's artifacts;
+- what it takes to make the run again (provenance.py): environment.txt and, for code that
+  differs from its git commit, code.patch when it starts; the machine and the command line in
+  summary.json.
 Only the main process of a multi-process run keeps it; the others train and return."""
 
 import logging
@@ -17,11 +20,14 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from .. import paths
-from . import console, contract, curves, resolvers, results, summary, tracking
+from . import console, contract, curves, provenance, resolvers, results, summary, tracking
 from .run_state import is_main_process
+from .signals import command_name
 
 log = logging.getLogger(__name__)
 
+# the package's folder: its git repository is the code a run records
+CODE_FOLDER = Path(__file__).parents[1]
 RESOLVED_CONFIG = "resolved_config.yaml"
 SUMMARY = "summary.json"
 CURVES = "learning_curves.png"
@@ -50,6 +56,7 @@ class RunRecord:
         self.tags = list(cfg.get("tags") or [])
         self.finished = False
         self.last_epoch: dict | None = None  # the last epoch's row that this process saw
+        self.provenance: dict = {}  # git and environment, once the run is bound to its data
 
     def __enter__(self) -> "RunRecord":
         self.started = time.time()
@@ -68,9 +75,11 @@ class RunRecord:
 
     def bind(self, data) -> None:
         """The run's contract (contract.json) from its config and its data (a data.Splits):
-        written before training, or, for a run that continues, checked against the data."""
+        written before training, or, for a run that continues, checked against the data; then
+        what makes the run again (environment.txt, code.patch: provenance.py)."""
         if self.main:
             contract.bind(self.out, self.cfg, data, paths.original_cwd())
+            self.provenance = provenance.record_start(self.out, CODE_FOLDER)
 
     def epoch(self, row: dict) -> None:
         self.last_epoch = row
@@ -100,15 +109,24 @@ class RunRecord:
             started=self.started,
             ended=time.time(),
             tags=self.tags,
-            code_folder=Path(__file__).parents[1],
+            provenance=self.provenance
+            | {"machine": provenance.machine(), "reproduce": self.reproduce()},
             stopped=stopped,
         )
         curves.plot(self.out / "metrics.csv", self.out / CURVES)
-        saved = [self.out / RESOLVED_CONFIG, self.out / SUMMARY, self.out / CURVES]
-        # a run may save no checkpoint (when its config turns checkpoints off)
+        saved = [RESOLVED_CONFIG, SUMMARY, CURVES, provenance.ENVIRONMENT, provenance.PATCH]
+        saved = [self.out / name for name in saved]
+        # a run may save no checkpoint (when its config turns checkpoints off), no code.patch
         self.tracker.finish(metrics, [path for path in [*artifacts, *saved] if path.is_file()])
         self.finished = True
         return metrics
+
+    def reproduce(self) -> dict:
+        """The code to check out and the command line that make this run again from its
+        start (a continued run's without its `resume=`)."""
+        typed = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+        overrides = [arg for arg in typed if not arg.startswith("resume=")]
+        return provenance.reproduce(command_name(), overrides, self.provenance.get("git", {}))
 
     def __exit__(self, kind, error, traceback) -> None:
         # (__exit__ runs only after __enter__ succeeded: the tracker's run is open)

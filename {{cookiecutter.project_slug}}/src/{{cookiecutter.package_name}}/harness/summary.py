@@ -1,13 +1,12 @@
 """summary.json: what a finished run was, in one file: its final metrics, how long it took,
-its seed, the code it ran (git commit and whether the work tree had changes) and where it ran
-(host, Python and the versions of the libraries that shape its results)."""
+its seed, why training ended, the versions of the libraries that shape its results, and what
+it takes to make it again (provenance.py: the environment, the code, the machine, the command)."""
 
 import functools
 import json
 import platform
 import re
 import socket
-import subprocess
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -17,26 +16,6 @@ from .results import write_atomically
 
 # this project's distribution (pyproject.toml's name), whose dependencies' versions are recorded
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
-
-
-def git_state(folder: Path) -> dict:
-    """The commit checked out at `folder` and whether tracked files differ from it (`dirty`);
-    both None outside a git repository or without git."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10
-        )
-        if done.returncode != 0:
-            raise OSError(done.stderr.strip())
-        return done.stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": dirty}
 
 
 @functools.cache  # one answer per process: a test session trains many times
@@ -69,10 +48,11 @@ def write(
     started: float,
     ended: float,
     tags: list,
-    code_folder: Path,
+    provenance: dict,
     stopped: dict | None = None,
 ) -> dict:
-    """Write summary.json at `path` (atomically) and return what it holds."""
+    """Write summary.json at `path` (atomically) and return what it holds; `provenance` is
+    what provenance.py recorded (git, environment, machine, reproduce)."""
 
     def moment(seconds: float) -> str:
         return datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
@@ -87,9 +67,9 @@ def write(
         "tags": list(tags),
         # why training ended and after which epoch: early stopping, or max_epochs
         **({"stopped": stopped} if stopped else {}),
-        "git": git_state(code_folder),
         "host": socket.gethostname(),
         "versions": versions(),
+        **provenance,
     }
     text = json.dumps(summary, indent=2) + "\n"
     write_atomically(path, lambda file: file.write_text(text))

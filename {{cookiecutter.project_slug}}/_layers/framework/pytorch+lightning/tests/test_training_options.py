@@ -3,8 +3,6 @@ float16 refused on a CPU), model.compile (a compiled model's checkpoint loads in
 one and back), early stopping (the epoch it stops at is the one metrics.csv says, and a run it
 ended does not continue), and summary.json's record of why training ended."""
 
-import logging
-
 import pytest
 import torch
 from conftest import (
@@ -89,6 +87,19 @@ def test_precision_is_the_type_the_forward_pass_computes_in(
             ["model.compile=fast"],
             "model.compile: 'fast' is not one of false, true, default, reduce-overhead",
         ),
+        (
+            ["trainer.limit_train_batches=0"],
+            "trainer.limit_train_batches: 0 is out of range: it must be >= 1",
+        ),
+        (
+            ["trainer.limit_val_batches=1.5"],
+            "trainer.limit_val_batches: 1.5 is out of range: it must be in (0, 1]",
+        ),
+        (
+            ["trainer.limit_val_batches=all"],
+            "trainer.limit_val_batches: 'all' is not a share (0.25)",
+        ),
+        (["trainer.profiler=fast"], "trainer.profiler: 'fast' is not one of "),
     ],
 )
 def test_a_training_option_it_cannot_run_is_one_line_before_the_run(
@@ -203,15 +214,15 @@ def test_a_run_that_early_stopping_ended_does_not_continue(stopped_early, tmp_pa
     assert line.endswith("; start a new run to train longer")
 
 
-def test_without_early_stopping_every_epoch_trains(tmp_path, caplog, stopped_early):
+def test_without_early_stopping_every_epoch_trains(tmp_path, stopped_early):
+    """From the command line (its config checks see the switched-off early stopping too)."""
     epochs = len(metrics_rows(stopped_early)) + 2  # past the epoch where it would stop
-    with caplog.at_level(logging.INFO):
-        patience = f"{EARLY_STOPPING}.patience=2"  # and then no early stopping at all
-        _, rows = train_in_process(
-            tmp_path, f"trainer.max_epochs={epochs}", patience, NO_EARLY_STOPPING
-        )
-    assert len(rows) == epochs
-    assert read_json(tmp_path / "summary.json")["stopped"] == {
+    patience = f"{EARLY_STOPPING}.patience=2"  # and then no early stopping at all
+    args = ("debug=fast", f"trainer.max_epochs={epochs}", patience, NO_EARLY_STOPPING)
+    run_cli("train", *args, cwd=tmp_path)
+    run = the_run_folder(tmp_path)
+    assert len(metrics_rows(run)) == epochs
+    assert read_json(run / "summary.json")["stopped"] == {
         "epoch": epochs, "by": "max_epochs", "reason": f"trained {epochs} epochs"
     }  # fmt: skip
-    assert "Early stopping" not in caplog.text
+    assert "Early stopping" not in (run / "train.log").read_text()

@@ -53,7 +53,8 @@ def test_the_store_holds_the_params_each_epoch_the_test_metrics_and_artifacts(tr
 
     artifacts = {artifact.path for artifact in client.list_artifacts(run.info.run_id)}
     checkpoint = module("engine").CHECKPOINT
-    assert artifacts == {checkpoint, "resolved_config.yaml", "summary.json", "learning_curves.png"}
+    saved = {"resolved_config.yaml", "summary.json", "learning_curves.png", "environment.txt"}
+    assert artifacts - {"code.patch"} == {checkpoint, *saved}  # code.patch: changed code
 
 
 @pytest.mark.processes

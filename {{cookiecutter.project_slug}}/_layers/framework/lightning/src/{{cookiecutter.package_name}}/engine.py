@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ProgressBar
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from .data import Splits
 from .datamodule import SplitsDataModule
@@ -73,19 +73,36 @@ def make_trainer(cfg: DictConfig, out: Path, on_epoch=None) -> L.Trainer:
     epoch's metrics, and the checkpoints keep the random generators; they are written
     atomically. The progress bar is left out when no one watches (output to a file or pipe,
     a sweep job: harness/console.py)."""
-    callbacks = [instantiate(callback) for callback in (cfg.get("callbacks") or {}).values()]
+    # (a callback set to null, as debug=overfit does with early stopping, is left out)
+    chosen = [callback for callback in (cfg.get("callbacks") or {}).values() if callback]
+    callbacks = [instantiate(callback) for callback in chosen]
     shown = console.interactive()
     if not shown:
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     if on_epoch is not None:
         callbacks += [EpochRows(on_epoch), RandomState()]
+    # trainer.profiler is given as Lightning's profiler object (`profiler`), not as its name
+    settings = OmegaConf.masked_copy(cfg.trainer, [key for key in cfg.trainer if key != "profiler"])
     return instantiate(
-        cfg.trainer,
+        settings,
         default_root_dir=out,
         callbacks=callbacks,
         enable_progress_bar=shown,
         plugins=[AtomicCheckpointIO()],
+        profiler=profiler(cfg.trainer.get("profiler"), out),
     )
+
+
+def profiler(name: str | None, out: Path):
+    """Lightning's profiler of that name (trainer.profiler: simple, advanced or pytorch), its
+    report written into the run folder as fit-profile.txt rather than printed; None: none."""
+    if name is None:
+        return None
+    from lightning.pytorch import profilers
+
+    kind = {"simple": profilers.SimpleProfiler, "advanced": profilers.AdvancedProfiler,
+            "pytorch": profilers.PyTorchProfiler}[name]  # fmt: skip
+    return kind(dirpath=out, filename="profile")
 
 
 def epochs_on_disk(folder: Path) -> int | None:

@@ -14,7 +14,7 @@ from .harness.config_schemas import (
     store,
 )
 from .harness.devices import gpu_problem, mps_available, precision_problem
-from .harness.torch_schemas import register_torch
+from .harness.torch_schemas import batches_limit_problem, register_torch
 
 # trainer.accelerator of lightning.Trainer: "gpu" is "cuda", or "mps" on a Mac
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
@@ -87,6 +87,9 @@ class Trainer:
     accumulate_grad_batches: int = at_least(1, 1)
     gradient_clip_val: float | None = positive(None)
     gradient_clip_algorithm: str = one_of("norm", ("norm", "value"))
+    limit_train_batches: Any = checked(1.0, batches_limit_problem)  # a share, or a count
+    limit_val_batches: Any = checked(1.0, batches_limit_problem)
+    profiler: str | None = one_of(None, ("simple", "advanced", "pytorch"))
     deterministic: Any = False  # true, false or "warn"
     logger: bool = False
 

@@ -68,7 +68,7 @@ def check_metric_names(cfg: DictConfig, metrics) -> None:
     results.check_metric_name("optimized_metric", cfg.optimized_metric, results.reported(metrics))
     logged = [f"{split}_{metric}" for split in ("train", "val") for metric in metrics]
     for name, callback in (cfg.callbacks or {}).items():
-        if callback.get("monitor") is not None:
+        if callback and callback.get("monitor") is not None:
             results.check_metric_name(f"callbacks.{name}.monitor", callback.monitor, logged)
 
 

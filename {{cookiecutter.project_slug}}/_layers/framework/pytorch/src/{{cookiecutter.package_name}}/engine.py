@@ -6,7 +6,7 @@ import logging
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from .harness.early_stopping import EarlyStopping
 from .harness.errors import RunError
 from .harness.features import Features
 from .harness.results import write_atomically
-from .harness.steps import Steps, autocast
+from .harness.steps import Limited, Steps, autocast
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,16 @@ def pick_device(name: str, local_rank: int = 0) -> torch.device:
 @dataclass
 class Training:
     """What a run trains and how: the model, its optimizer and learning-rate scheduler (or
-    None), its optimizer steps (precision, accumulation, clipping) and early stopping (or None)."""
+    None), its optimizer steps (precision, accumulation, clipping), early stopping (or None),
+    and the share of the training and validation batches each epoch takes (Lightning's
+    limit_train_batches and limit_val_batches: a fraction, or a number of batches)."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
     scheduler: object
     steps: Steps
     early_stopping: EarlyStopping | None
+    limits: dict = field(default_factory=lambda: {"train": 1.0, "val": 1.0})
 
 
 def build(cfg: DictConfig, data: Splits, device: torch.device) -> Training:
@@ -80,7 +83,8 @@ def build(cfg: DictConfig, data: Splits, device: torch.device) -> Training:
     stopping = cfg.trainer.get("early_stopping")
     stopper = EarlyStopping(**stopping) if stopping else None
     steps = Steps(model, optimizer, device, cfg.trainer)
-    return Training(model, optimizer, scheduler, steps, stopper)
+    limits = {split: cfg.trainer.get(f"limit_{split}_batches", 1.0) for split in ("train", "val")}
+    return Training(model, optimizer, scheduler, steps, stopper, limits)
 
 
 def train_one_epoch(
@@ -145,13 +149,17 @@ def fit(training: Training, batches: dict, epochs: int, device, done: int = 0) -
     trained = distributed.wrap(model, device)
     sampler = batches["train"].sampler
     precision = training.steps.precision
+    train, val = (
+        Limited(batches[split], training.limits[split], f"trainer.limit_{split}_batches")
+        for split in ("train", "val")
+    )
     for epoch in range(done + 1, epochs + 1):
         if hasattr(sampler, "set_epoch"):  # DistributedSampler: another shuffle each epoch
             sampler.set_epoch(epoch)
         row = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        shown = console.progress(batches["train"], f"epoch {epoch}/{epochs}")  # at a terminal
+        shown = console.progress(train, f"epoch {epoch}/{epochs}")  # at a terminal
         row |= train_one_epoch(trained, shown, training.steps, device)
-        row |= evaluate(model, batches["val"], device, split="val", precision=precision)
+        row |= evaluate(model, val, device, split="val", precision=precision)
         if scheduler is not None:
             scheduler.step()
         scores = "  ".join(f"{name} {value:.4f}" for name, value in row.items() if name != "epoch")

@@ -15,7 +15,7 @@ from .harness.config_schemas import (
     store,
 )
 from .harness.devices import gpu_problem, precision_problem
-from .harness.torch_schemas import register_torch
+from .harness.torch_schemas import batches_limit_problem, register_torch
 
 # trainer.device of the training loop (engine.pick_device)
 DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
@@ -68,6 +68,9 @@ class Trainer:
     gradient_clip_val: float | None = positive(None)
     gradient_clip_algorithm: str = one_of("norm", ("norm", "value"))
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
+    limit_train_batches: Any = checked(1.0, batches_limit_problem)  # a share, or a count
+    limit_val_batches: Any = checked(1.0, batches_limit_problem)
+    profiler: str | None = one_of(None, ("pytorch",))  # harness/profiling.py
     deterministic: bool = False
     checkpoint: BestEpoch = field(default_factory=BestEpoch)
 

@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from . import paths
-from .harness import results, resume, signals
+from .harness import profiling, results, resume, signals
 from .harness.distributed import World, one_run_folder
 from .harness.errors import one_line_command, one_line_errors
 
@@ -67,12 +67,14 @@ def train(cfg: DictConfig) -> dict[str, float]:
             training.steps.precision,
         )
 
-        for epoch in engine.fit(training, batches, epochs, device, done):
-            with stop.held():  # a signal waits until the epoch's row and checkpoints are written
-                run.epoch(epoch)  # metrics.csv and the tracker, in the main process
-                if world.is_main:  # the other processes hold the same model
-                    saved.save(epoch)  # the best epoch's checkpoint and the last one
-            last = epoch["epoch"]
+        profiler = cfg.trainer.profiler if world.is_main else None  # debug=profile
+        with profiling.profiled(profiler, out, on_cuda=device.type == "cuda"):
+            for epoch in engine.fit(training, batches, epochs, device, done):
+                with stop.held():  # a signal waits until the epoch's row and checkpoints are saved
+                    run.epoch(epoch)  # metrics.csv and the tracker, in the main process
+                    if world.is_main:  # the other processes hold the same model
+                        saved.save(epoch)  # the best epoch's checkpoint and the last one
+                last = epoch["epoch"]
         precision = training.steps.precision
         test = engine.evaluate(saved.best_model(), batches["test"], device, "test", precision)
         # metrics.json: the last epoch's validation metrics and the test metrics; summary.json

@@ -3,10 +3,21 @@ model.compile (see config_schemas.py)."""
 
 from dataclasses import dataclass
 
-from .config_schemas import Range, at_least, positive, ranged, run_setting, store
+from .config_schemas import Range, at_least, positive, ranged, store
+from .targets import run_setting
 
 # model.compile: false, true (torch.compile's default mode) or one of its modes
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def batches_limit_problem(name: str, value, node, launch_dir) -> str | None:
+    """trainer.limit_train_batches, limit_val_batches (Lightning's): a share of the batches
+    in (0, 1] (a float), or a number of them, at least 1 (an integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name}: {value!r} is not a share (0.25) or a number of batches (10)"
+    if isinstance(value, int):
+        return None if value >= 1 else f"{name}: {value} is out of range: it must be >= 1"
+    return None if 0 < value <= 1 else f"{name}: {value} is out of range: it must be in (0, 1]"
 
 
 def compile_problem(name: str, value, node, launch_dir) -> str | None:

@@ -6,12 +6,17 @@ names and meanings of Lightning's Trainer arguments:
 - `trainer.accumulate_grad_batches`: one optimizer step every N batches, the loss divided by N
   (the gradients of N batches are averaged); an epoch's leftover batches still make a step.
 - `trainer.gradient_clip_val` (and `gradient_clip_algorithm`: norm or value): gradients clipped
-  before each step, after the scaler's unscaling."""
+  before each step, after the scaler's unscaling.
+And which batches an epoch takes: `trainer.limit_train_batches`, `limit_val_batches` (Limited)."""
 
 import contextlib
+import itertools
+from collections.abc import Iterator
 
 import torch
 from torch import nn
+
+from .errors import RunError
 
 # trainer.precision: the autocast type of each mixed precision (32 runs without autocast)
 AUTOCAST = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
@@ -79,3 +84,23 @@ class Steps:
     def load_state_dict(self, state: dict | None) -> None:
         if self.scaler and state:
             self.scaler.load_state_dict(state)
+
+
+class Limited:
+    """The first batches of a DataLoader: `limit` of them (an int) or that share of them (a
+    float in (0, 1], rounded down; a share that is no batch is refused, as Lightning does)."""
+
+    def __init__(self, batches, limit: float | int, key: str) -> None:
+        self.batches, count = batches, len(batches)
+        self.count = min(count, limit) if isinstance(limit, int) else int(count * limit)
+        if self.count == 0 and count:
+            raise RunError(
+                f"{key}={limit}: that share of {count} batches is none; give at least "
+                f"{1 / count:.3g}, or a number of batches"
+            )
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator:
+        return itertools.islice(iter(self.batches), self.count)
