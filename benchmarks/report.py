@@ -165,6 +165,22 @@ def run_record_section(cost: dict[str, float], measured: str | None) -> list[str
     ]
 
 
+def gpu_check_section(table: str | None) -> list[str]:
+    """The last table of a generated project's `make check-gpu` on a GPU, kept by hand in
+    docs/benchmarks.json (`gpu_check`): this machine has no GPU."""
+    lines = [
+        "## The GPU check",
+        "",
+        "`make check-gpu` in a generated torch project trains in each precision with and without",
+        "`model.compile`, continues a stopped run exactly and, with two GPUs or more, runs DDP",
+        "over nccl into one run folder; it ends with a table of what it checked.",
+        "",
+    ]
+    if not table:
+        return [*lines, "Not run on a GPU yet: the machines these figures come from have none.", ""]
+    return [*lines, "```", table.strip(), "```", ""]
+
+
 def trackers_section(trackers: dict[str, dict[str, float]]) -> list[str]:
     lines = [
         "## Trackers",
@@ -462,6 +478,7 @@ def write_report(results: dict, docs: Path) -> None:
         *scale_section(results["launchers"], results.get("ddp")),
         *(csv_section(results["csv"]) if "csv" in results else []),
         *(demo_section(results["demo"]) if "demo" in results else []),
+        *gpu_check_section(results.get("gpu_check")),
     ]
     (docs / "benchmarks.md").write_text("\n".join(lines))
     (docs / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")

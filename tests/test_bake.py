@@ -43,9 +43,11 @@ def base_files(pkg: str = "my_project") -> set[str]:
         f"{src}/harness/run_folder.py",
         f"{src}/harness/run_state.py",
         f"{src}/harness/signals.py",
+        f"{src}/harness/provenance.py",
         f"{src}/harness/summary.py",
         f"{src}/harness/sweep.py",
         f"{src}/harness/tables.py",
+        f"{src}/harness/targets.py",
         f"{src}/harness/tracking.py",
         f"{src}/configs/__init__.py",
         f"{src}/configs/data/csv.yaml",
@@ -84,6 +86,7 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/loaders.py",
         f"{src}/harness/torch_schemas.py",
         f"{src}/harness/devices.py",
+        f"{src}/harness/gpu_check.py",
         f"{src}/configs/model/mlp.yaml",
         f"{src}/configs/model/cnn.yaml",
         f"{src}/configs/optimizer/adam.yaml",
@@ -94,7 +97,12 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
         f"{src}/configs/data_model/digits_cnn.yaml",
         f"{src}/configs/experiment/cnn_cosine.yaml",
         f"{src}/configs/debug/fast.yaml",
+        f"{src}/configs/debug/overfit.yaml",
+        f"{src}/configs/debug/limit.yaml",
+        f"{src}/configs/debug/profile.yaml",
         "tests/test_checkpoints.py",
+        "tests/test_training_options.py",  # the same keys in both torch frameworks
+        "tests/test_debug_profiles.py",
         "tests/test_loaders.py",
         "tests/test_resume.py",
         "tests/test_resume_refusals.py",
@@ -123,7 +131,11 @@ def framework_files(framework: str, pkg: str = "my_project") -> set[str]:
             | {
                 f"{src}/configs/trainer/default.yaml",
                 f"{src}/harness/distributed.py",
+                f"{src}/harness/steps.py",
+                f"{src}/harness/early_stopping.py",
+                f"{src}/harness/profiling.py",
                 "tests/test_oracles.py",
+                "tests/test_steps.py",
             }
         )
     if framework == "lightning":

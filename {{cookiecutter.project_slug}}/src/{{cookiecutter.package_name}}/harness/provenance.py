@@ -4,22 +4,23 @@
 - the code: the git commit and, when tracked files differ from it, the difference as
   code.patch, which `git apply` puts back on a checkout of that commit (files git does not
   track are not in it);
-- the machine: CPU, cores, torch's threads, and the GPUs with their CUDA and driver versions;
+- the machine: CPU and cores (and the framework's threads and GPUs, with their CUDA and
+  driver versions, where it has them);
 - the command line, with its overrides.
 The environment and the code are recorded when the run starts, once its data is bound (the code
 may change while it trains); the machine when it ends. No network call; about 10 ms."""
 
 import hashlib
+import importlib
 import os
 import platform
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
+from . import PROJECT
 from .results import write_atomically
 
 ENVIRONMENT = "environment.txt"
@@ -109,30 +110,14 @@ def cpu_model() -> str:
 
 
 def machine() -> dict:
-    """The machine a run trained on; torch's threads and GPUs only when the run imported torch."""
+    """The machine a run trained on; its GPUs too in a framework that has them (the
+    `machine` of harness/devices.py)."""
     facts = {"cpu": cpu_model(), "cpu_count": os.cpu_count(), "platform": platform.platform()}
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return facts
-    facts["torch_threads"] = torch.get_num_threads()
-    if torch.cuda.is_available():
-        count = torch.cuda.device_count()
-        facts["gpus"] = [torch.cuda.get_device_name(index) for index in range(count)]
-        facts["cuda"] = torch.version.cuda
-        facts["driver"] = nvidia_driver()
-    return facts
-
-
-def nvidia_driver() -> str | None:
-    """The NVIDIA driver's version, as nvidia-smi reports it (None without nvidia-smi)."""
-    if shutil.which("nvidia-smi") is None:
-        return None
-    query = ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"]
     try:
-        done = subprocess.run(query, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.splitlines()[0].strip() if done.returncode == 0 and done.stdout else None
+        devices = importlib.import_module(f"{PROJECT}.harness.devices")
+    except ModuleNotFoundError:  # a framework without GPUs
+        return facts
+    return facts | devices.machine()
 
 
 def reproduce(command: str, overrides: list[str], code: dict) -> dict:

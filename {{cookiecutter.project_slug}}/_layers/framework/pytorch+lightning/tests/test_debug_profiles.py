@@ -12,7 +12,8 @@ from hydra.utils import instantiate
 
 models = module("models")
 train = module("train")
-LIGHTNING = module("engine").CHECKPOINT.endswith(".ckpt")
+# a framework whose Trainer profiles itself: its report, not harness/profiling.py's files
+OWN_PROFILER = module("engine").CHECKPOINT.endswith(".ckpt")
 
 
 def train_with(out, *overrides: str) -> list[dict]:
@@ -32,7 +33,7 @@ def test_overfit_drives_the_training_loss_to_about_zero(tmp_path):
 
 
 def test_limit_trains_on_a_share_of_the_batches(tmp_path, monkeypatch):
-    """debug=limit: 3 epochs of int(batches x 0.25) training batches each (Lightning's rule),
+    """debug=limit: 3 epochs of int(batches x 0.25) training batches each (rounded down),
     counted as the forward passes that compute gradients."""
     samples = []
     forward = models.MLP.forward
@@ -52,7 +53,7 @@ def test_limit_trains_on_a_share_of_the_batches(tmp_path, monkeypatch):
 
 
 def test_a_share_that_leaves_no_batch_is_refused(tmp_path):
-    """0.001 of about 20 batches is none: refused before training, as Lightning refuses it."""
+    """0.001 of about 20 batches is none: refused before training."""
     with pytest.raises(Exception, match="limit_train_batches") as refused:
         train_with(tmp_path, "debug=fast", "trainer.limit_train_batches=0.001")
     assert "0.001" in str(refused.value)
@@ -64,7 +65,7 @@ def test_profile_leaves_the_profilers_report_in_the_run_folder(tmp_path):
     run_cli("train", "debug=profile", cwd=tmp_path)
     run = the_run_folder(tmp_path)
     assert len(metrics_rows(run)) == 2
-    if LIGHTNING:
+    if OWN_PROFILER:
         assert "run_training_epoch" in (run / "fit-profile.txt").read_text()
         assert list(run.glob("fit-profile-*.pt.trace.json"))  # a trace for Perfetto
     else:

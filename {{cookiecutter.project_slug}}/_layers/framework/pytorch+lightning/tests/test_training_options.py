@@ -3,9 +3,14 @@ float16 refused on a CPU), model.compile (a compiled model's checkpoint loads in
 one and back), early stopping (the epoch it stops at is the one metrics.csv says, and a run it
 ended does not continue), and summary.json's record of why training ended."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 from conftest import (
+    PACKAGE,
     compose_job,
     metrics_rows,
     module,
@@ -22,13 +27,13 @@ config_schemas = module("harness.config_schemas")
 engine = module("engine")
 models = module("models")
 
-# the same options under each framework's own name: Lightning's are its Trainer's arguments
-# and its EarlyStopping callback (configs/callbacks/early_stopping.yaml)
-LIGHTNING = engine.CHECKPOINT.endswith(".ckpt")
-EARLY_STOPPING = "callbacks.early_stopping" if LIGHTNING else "trainer.early_stopping"
-NO_EARLY_STOPPING = "~callbacks.early_stopping" if LIGHTNING else "trainer.early_stopping=null"
-DEVICE = "trainer.accelerator" if LIGHTNING else "trainer.device"
-GPU = "trainer.accelerator=gpu" if LIGHTNING else "trainer.device=cuda"
+# the same options under each framework's own name: one framework has early stopping as a
+# callback (configs/callbacks/early_stopping.yaml) and an accelerator for a device
+AS_CALLBACK = engine.CHECKPOINT.endswith(".ckpt")
+EARLY_STOPPING = "callbacks.early_stopping" if AS_CALLBACK else "trainer.early_stopping"
+NO_EARLY_STOPPING = "~callbacks.early_stopping" if AS_CALLBACK else "trainer.early_stopping=null"
+DEVICE = "trainer.accelerator" if AS_CALLBACK else "trainer.device"
+GPU = "trainer.accelerator=gpu" if AS_CALLBACK else "trainer.device=cuda"
 
 
 @pytest.fixture
@@ -226,3 +231,29 @@ def test_without_early_stopping_every_epoch_trains(tmp_path, stopped_early):
         "epoch": epochs, "by": "max_epochs", "reason": f"trained {epochs} epochs"
     }  # fmt: skip
     assert "Early stopping" not in (run / "train.log").read_text()
+
+
+def check_gpu(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", f"{PACKAGE}.harness.gpu_check", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+
+
+@pytest.mark.processes
+def test_check_gpu_without_a_gpu_is_one_line_and_exit_0():
+    done = check_gpu(env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})  # none, even on a GPU
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("check-gpu: no CUDA GPU here (torch ")
+    assert done.stdout.strip().endswith("; nothing to check") and done.stdout.count("\n") == 1
+
+
+@pytest.mark.processes
+def test_check_gpu_runs_its_checks_and_ends_with_their_table():
+    """`--on-cpu`: the checks a CPU can run (16-mixed and DDP over nccl need GPUs), each one
+    a real run; the table says ok for each."""
+    done = check_gpu("--on-cpu")
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = done.stdout.strip().splitlines()
+    assert table[0].startswith("check-gpu on CPU, torch ")
+    rows = {line[: line.index("  ")]: line.split()[-2] for line in table[2:]}
+    checked = ["32", "32 + compile", "bf16-mixed", "bf16-mixed + compile", "resume after a stop"]
+    assert rows == dict.fromkeys(checked, "ok")

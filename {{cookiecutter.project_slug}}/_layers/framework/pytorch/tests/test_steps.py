@@ -1,6 +1,6 @@
 """The training knobs of harness/steps.py and harness/early_stopping.py, each against a loop
 written out by hand: gradient accumulation is the step of one larger batch, clipping bounds the
-step, the gradient scaler's state travels in last.pt, early stopping counts as Lightning does."""
+step, the gradient scaler's state travels in last.pt, early stopping counts epochs as specified."""
 
 import math
 
@@ -54,7 +54,7 @@ def test_accumulating_two_batches_of_four_steps_as_one_batch_of_eight():
 
 def test_the_batches_left_over_at_the_end_of_an_epoch_still_step():
     """5 batches, accumulated by 2: steps after batches 2, 4 and 5 (the last one's loss also
-    divided by 2, as in Lightning)."""
+    divided by 2 too)."""
     _, steps = trained(20, 4, accumulate_grad_batches=2)
     assert steps == 3
 
@@ -103,7 +103,7 @@ def stops(values, **settings) -> int | None:
     return next((i for i, v in enumerate(values, 1) if stopper.update({"m": v})), None)
 
 
-def test_early_stopping_counts_epochs_without_an_improvement_as_lightning_does():
+def test_early_stopping_counts_epochs_without_an_improvement():
     # min: better at 1, 2 and 4; 3 is not (one epoch), 5 and 6 are not: patience 2 stops after 6
     assert stops([1.0, 0.9, 0.95, 0.8, 0.85, 0.82]) == 6
     assert stops([1.0, 0.9, 0.95, 0.8, 0.85, 0.82], patience=3) is None

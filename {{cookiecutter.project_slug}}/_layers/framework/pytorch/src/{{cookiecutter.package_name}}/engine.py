@@ -62,8 +62,8 @@ def pick_device(name: str, local_rank: int = 0) -> torch.device:
 class Training:
     """What a run trains and how: the model, its optimizer and learning-rate scheduler (or
     None), its optimizer steps (precision, accumulation, clipping), early stopping (or None),
-    and the share of the training and validation batches each epoch takes (Lightning's
-    limit_train_batches and limit_val_batches: a fraction, or a number of batches)."""
+    and the share of the training and validation batches each epoch takes
+    (limit_train_batches and limit_val_batches: a fraction, or a number of batches)."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer

@@ -43,7 +43,7 @@ class BestEpoch:
 
 @dataclass
 class EarlyStopping:
-    """trainer.early_stopping (harness/early_stopping.py), Lightning's EarlyStopping's names."""
+    """trainer.early_stopping (harness/early_stopping.py)."""
 
     monitor: str = "val_loss"
     mode: str = one_of("min", ("min", "max"))
@@ -59,7 +59,7 @@ def precision_on_device(name: str, value: Any, node: DictConfig, launch_dir) -> 
 
 @dataclass
 class Trainer:
-    """The training loop of engine.py; the names and meanings of lightning.Trainer's."""
+    """The training loop of engine.py (harness/steps.py: precision, accumulation, clipping)."""
 
     max_epochs: int = at_least(1, 20)
     device: str = checked("auto", device_problem)  # auto, cpu, cuda, cuda:N or mps

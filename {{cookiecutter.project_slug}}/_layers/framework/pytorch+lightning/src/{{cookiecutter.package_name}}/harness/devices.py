@@ -4,6 +4,8 @@ is one line before the run starts: a torch built without CUDA, no GPU seen, fewe
 asked for, no Apple GPU, float16 autocast on a CPU. torch is imported only here, and only when
 a GPU or a mixed precision is asked for."""
 
+import shutil
+import subprocess
 from collections.abc import Callable
 
 
@@ -35,7 +37,7 @@ def gpu_problem(
     return f"{given}: this machine has {gpus}; {fewer(count)}"
 
 
-# trainer.precision, in Lightning's names: 32 (float32, "32-true" too) or an autocast one
+# trainer.precision: 32 (float32, "32-true" too) or an autocast one
 PRECISIONS = ("32", "32-true", "bf16-mixed", "16-mixed")
 
 
@@ -69,3 +71,29 @@ def precision_problem(name: str, value, kind: str, device_key: str) -> str | Non
         if torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
             return f"{name}=bf16-mixed: this GPU has no bfloat16; use 16-mixed or 32"
     return None
+
+
+def machine() -> dict:
+    """What summary.json says of this machine's compute (provenance.machine): torch's threads,
+    and the GPUs with their CUDA and driver versions when there are some."""
+    import torch
+
+    facts = {"torch_threads": torch.get_num_threads()}
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        facts["gpus"] = [torch.cuda.get_device_name(index) for index in range(count)]
+        facts["cuda"] = torch.version.cuda
+        facts["driver"] = nvidia_driver()
+    return facts
+
+
+def nvidia_driver() -> str | None:
+    """The NVIDIA driver's version, as nvidia-smi reports it (None without nvidia-smi)."""
+    if shutil.which("nvidia-smi") is None:
+        return None
+    query = ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"]
+    try:
+        done = subprocess.run(query, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.splitlines()[0].strip() if done.returncode == 0 and done.stdout else None

@@ -11,7 +11,7 @@ COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-
 
 
 def batches_limit_problem(name: str, value, node, launch_dir) -> str | None:
-    """trainer.limit_train_batches, limit_val_batches (Lightning's): a share of the batches
+    """trainer.limit_train_batches, limit_val_batches: a share of the batches
     in (0, 1] (a float), or a number of them, at least 1 (an integer)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"{name}: {value!r} is not a share (0.25) or a number of batches (10)"

@@ -1,5 +1,5 @@
 """`trainer.early_stopping`: stop a run when a monitored metric has stopped improving, with
-the names and meanings of Lightning's EarlyStopping callback. After each epoch the metric
+the names and meanings that trainer libraries give it. After each epoch the metric
 `monitor` improves when it beats the best value so far by more than `min_delta` (higher for
 `mode: max`, lower for `min`); after `patience` epochs in a row without an improvement, or at a
 value that is not finite, the run stops. Its state is part of last.pt: a resumed run counts on

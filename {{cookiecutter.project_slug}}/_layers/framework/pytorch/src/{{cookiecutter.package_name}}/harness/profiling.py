@@ -1,8 +1,7 @@
-"""`trainer.profiler=pytorch` (and `debug=profile`): training under torch's profiler, as
-Lightning's `profiler="pytorch"` does. When training ends, the run folder holds the trace,
-`profile.trace.json` (open it in https://ui.perfetto.dev or chrome://tracing), and
-`profile.txt`, a table of the operations that took the most time. CUDA's activity is traced
-too on a GPU."""
+"""`trainer.profiler=pytorch` (and `debug=profile`): training under torch's profiler. When
+training ends, the run folder holds the trace, `profile.trace.json` (open it in
+https://ui.perfetto.dev or chrome://tracing), and `profile.txt`, a table of the operations that
+took the most time. CUDA's activity is traced too on a GPU."""
 
 import contextlib
 from pathlib import Path

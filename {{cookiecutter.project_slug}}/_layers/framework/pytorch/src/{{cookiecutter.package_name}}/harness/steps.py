@@ -1,5 +1,5 @@
 """How each batch's loss becomes optimizer steps in the training loop of engine.py, with the
-names and meanings of Lightning's Trainer arguments:
+names and meanings that trainer libraries give these arguments:
 - `trainer.precision`: 32, bf16-mixed or 16-mixed. The mixed ones run the forward pass and the
   loss under torch.autocast; 16-mixed also scales the loss with a GradScaler, so that float16
   gradients do not underflow (its state is part of last.pt, and a resumed run goes on exactly).
@@ -55,8 +55,8 @@ class Steps:
             self.step()
 
     def end_epoch(self) -> None:
-        """A step for the batches left over (fewer than accumulate_grad_batches), as Lightning
-        makes one."""
+        """A step for the batches left over (fewer than accumulate_grad_batches), their
+        losses divided by accumulate_grad_batches all the same."""
         if self.pending:
             self.step()
 
@@ -88,7 +88,7 @@ class Steps:
 
 class Limited:
     """The first batches of a DataLoader: `limit` of them (an int) or that share of them (a
-    float in (0, 1], rounded down; a share that is no batch is refused, as Lightning does)."""
+    float in (0, 1], rounded down; a share that is no batch is refused)."""
 
     def __init__(self, batches, limit: float | int, key: str) -> None:
         self.batches, count = batches, len(batches)
