@@ -104,6 +104,7 @@ def test_changed_code_is_a_patch_that_git_apply_puts_back(tmp_path):
     assert {path: path.read_bytes() for path in changed} == changed
 
 
+@pytest.mark.slow
 def test_environment_txt_is_what_pip_lists(trained_run):
     """Every distribution pip lists, at pip's version, and the count in summary.json."""
     listed = subprocess.run(
@@ -130,6 +131,7 @@ def test_summary_names_the_machine(trained_run):
     assert machine["cpu_count"] == os.cpu_count() and machine["cpu"]
 
 
+@pytest.mark.slow
 def test_the_command_summary_json_gives_makes_the_run_again(trained_run, tmp_path):
     """Run as summary.json says, from another folder: the same metrics."""
     reproduce = read_json(trained_run / record.SUMMARY)["reproduce"]

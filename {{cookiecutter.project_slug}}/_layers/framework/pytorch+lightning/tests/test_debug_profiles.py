@@ -32,6 +32,7 @@ def test_overfit_drives_the_training_loss_to_about_zero(tmp_path):
     assert float(rows[0]["train_loss"]) > 2.0  # (where it started: about ln 10)
 
 
+@pytest.mark.slow
 def test_limit_trains_on_a_share_of_the_batches(tmp_path, monkeypatch):
     """debug=limit: 3 epochs of int(batches x 0.25) training batches each (rounded down),
     counted as the forward passes that compute gradients."""
@@ -52,6 +53,7 @@ def test_limit_trains_on_a_share_of_the_batches(tmp_path, monkeypatch):
     assert set(samples) == {cfg.loader.batch_size}  # the first batches: full ones
 
 
+@pytest.mark.slow
 def test_a_share_that_leaves_no_batch_is_refused(tmp_path):
     """0.001 of about 20 batches is none: refused before training."""
     with pytest.raises(Exception, match="limit_train_batches") as refused:

@@ -4,7 +4,8 @@
 with `resume=` against one that was not (deterministic: the metrics.csv rows must be the same);
 with two GPUs or more, a two-process DDP run over nccl into one run folder. It ends with a table
 of what it checked and exits 1 when a check failed. On a machine without a CUDA GPU it says so
-in one line and exits 0. `--on-cpu` runs the checks a CPU can (the project's tests do)."""
+in one line and exits 0. `--on-cpu` runs the float32 checks and the resume check on the CPU:
+the script's own test (the precisions have theirs)."""
 
 import argparse
 import json
@@ -55,9 +56,8 @@ def checks(folder: Path, on_cpu: bool) -> list[tuple[str, str, float]]:
 
     device = device_overrides(on_cpu)
     precisions = ["32"]
-    if on_cpu or torch.cuda.is_bf16_supported():
-        precisions.append("bf16-mixed")
     if not on_cpu:
+        precisions += ["bf16-mixed"] if torch.cuda.is_bf16_supported() else []
         precisions.append("16-mixed")
     found = []
     for precision in precisions:
