@@ -58,14 +58,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         saved = engine.Checkpoints(out, cfg, data, training)
         done = last = saved.restore(resumed) if resumed else 0
         where = f"{device} x {world.size} processes" if world.size > 1 else device
-        name = type(training.model).__name__
-        log.info(
-            "Training %s for %d epochs on %s, precision %s",
-            name,
-            epochs,
-            where,
-            training.steps.precision,
-        )
+        precision, name = training.steps.precision, type(training.model).__name__
+        log.info("Training %s for %d epochs on %s, precision %s", name, epochs, where, precision)
 
         profiler = cfg.trainer.profiler if world.is_main else None  # debug=profile
         with profiling.profiled(profiler, out, on_cuda=device.type == "cuda"):
@@ -75,7 +69,6 @@ def train(cfg: DictConfig) -> dict[str, float]:
                     if world.is_main:  # the other processes hold the same model
                         saved.save(epoch)  # the best epoch's checkpoint and the last one
                 last = epoch["epoch"]
-        precision = training.steps.precision
         test = engine.evaluate(saved.best_model(), batches["test"], device, "test", precision)
         # metrics.json: the last epoch's validation metrics and the test metrics; summary.json
         # also says why training ended (early stopping or max_epochs)
