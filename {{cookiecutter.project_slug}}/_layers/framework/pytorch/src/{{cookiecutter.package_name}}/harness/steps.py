@@ -40,8 +40,7 @@ class Steps:
         self.clip_val = trainer.get("gradient_clip_val")
         self.clip_algorithm = trainer.get("gradient_clip_algorithm", "norm")
         # float16's gradients underflow without a scaler; bfloat16 has float32's range
-        enabled = self.precision == "16-mixed"
-        self.scaler = torch.amp.GradScaler(device.type, enabled=enabled) if enabled else None
+        self.scaler = torch.amp.GradScaler(device.type) if self.precision == "16-mixed" else None
         self.pending = 0  # batches whose gradients wait for the next step
 
     def autocast(self):
