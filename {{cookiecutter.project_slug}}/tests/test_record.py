@@ -82,6 +82,7 @@ def test_changed_code_is_a_patch_that_git_apply_puts_back(tmp_path):
     out.mkdir()
     (package / "model.py").write_text("width = 64\n")
     (project / "data.bin").write_bytes(bytes(range(256)))
+    (package / "latin.py").write_text("# cafe\n")
     (project / "uv.lock").write_text("version = 1\n")
     git(project, "init", "-q")
     git(project, "add", ".")
@@ -94,7 +95,9 @@ def test_changed_code_is_a_patch_that_git_apply_puts_back(tmp_path):
 
     (package / "model.py").write_text("width = 128\n")
     (project / "data.bin").write_bytes(bytes(reversed(range(256))))
-    changed = {path: path.read_bytes() for path in (package / "model.py", project / "data.bin")}
+    (package / "latin.py").write_bytes("# caf\u00e9\n".encode("latin-1"))  # not UTF-8
+    changed = {path: path.read_bytes() for path in (package / "model.py", project / "data.bin",
+                                                    package / "latin.py")}  # fmt: skip
     found = provenance.record_start(out, package)
     assert found["git"] == {"commit": git(project, "rev-parse", "HEAD"), "dirty": True,
                             "patch": provenance.PATCH}  # fmt: skip

@@ -87,8 +87,10 @@ def record_start(out: Path, code_folder: Path) -> dict:
     code = git_state(code_folder) | {"patch": None}
     if code["dirty"]:
         # the whole work tree's changes, from its top folder: `git apply` there puts them back
-        patch = git(code_folder, "diff", "HEAD", "--binary")
-        write_atomically(out / PATCH, lambda file: file.write_text(patch))
+        # (bytes: a changed file need not be UTF-8)
+        diff = ["git", "diff", "HEAD", "--binary"]
+        patch = subprocess.run(diff, cwd=code_folder, capture_output=True, timeout=10).stdout
+        write_atomically(out / PATCH, lambda file: file.write_bytes(patch))
         code["patch"] = PATCH
     else:  # (a run continued from clean code drops the patch of its first start)
         (out / PATCH).unlink(missing_ok=True)
